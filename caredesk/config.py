@@ -1,0 +1,83 @@
+"""The one place where Caredesk reads its environment.
+
+Everything an operator can set is an environment variable read here, validated at start-up, so a bad
+configuration fails loudly instead of half-working.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Config:
+    debug: bool
+    secret_key: str
+    data_dir: Path
+    database_url: str
+    redis_url: str
+    allowed_hosts: list[str]
+    max_message_chars: int
+    max_attachment_bytes: int
+    emotion_engine: str
+    email_host: str
+    email_port: int
+    default_from_email: str
+
+
+def load() -> Config:
+    data_dir = Path(os.environ.get("CAREDESK_DATA_DIR", REPO_ROOT / "data")).resolve()
+    debug = _bool("CAREDESK_DEBUG", False)
+    secret = os.environ.get("CAREDESK_SECRET_KEY", "")
+    if not secret:
+        # A per-install key kept in the data folder: safe defaults without a setup step.
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key_file = data_dir / "secret_key"
+        if not key_file.exists():
+            import secrets
+
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        secret = key_file.read_text().strip()
+    hosts = os.environ.get("CAREDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    return Config(
+        debug=debug,
+        secret_key=secret,
+        data_dir=data_dir,
+        database_url=os.environ.get("DATABASE_URL", ""),
+        redis_url=os.environ.get("CAREDESK_REDIS_URL", ""),
+        allowed_hosts=[h.strip() for h in hosts.split(",") if h.strip()],
+        max_message_chars=_int("CAREDESK_MAX_MESSAGE_CHARS", 20_000),
+        max_attachment_bytes=_int("CAREDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
+        emotion_engine=os.environ.get("CAREDESK_EMOTION_ENGINE", ""),
+        email_host=os.environ.get("CAREDESK_EMAIL_HOST", "localhost"),
+        email_port=_int("CAREDESK_EMAIL_PORT", 25),
+        default_from_email=os.environ.get("CAREDESK_FROM_EMAIL", "support@caredesk.test"),
+    )

@@ -1,0 +1,28 @@
+"""Recording events: the one history the timeline and every metric derive from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from caredesk.conversations.models import Conversation, Event, EventKind
+from caredesk.people.models import User
+
+
+def event_record(
+    *,
+    conversation: Conversation,
+    kind: EventKind,
+    actor: User | None = None,
+    at: datetime | None = None,
+    **data: Any,
+) -> Event:
+    return Event.objects.create(
+        conversation=conversation,
+        kind=kind,
+        actor=actor,
+        created_at=at or timezone.now(),
+        data=data,
+    )

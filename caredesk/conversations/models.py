@@ -1,0 +1,207 @@
+"""Conversations (one customer problem each), their messages, events and ratings.
+
+Every state change of a conversation is an `Event`; the timeline and metrics derive from events.
+The columns on `Conversation` that repeat what events say (owner, status, timestamps) exist so the
+inbox can be read with one indexed query.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from caredesk.customers.models import Customer
+from caredesk.people.models import Agent, Team
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
+    WAITING_ON_US = "waiting_on_us", "Waiting on us"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_US)
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+class Severity(models.IntegerChoices):
+    """Severity bands of the fair queue. Only the problem and its risk set them, never revenue."""
+
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    EMAIL = "email", "Email"
+    API = "api", "API"
+
+
+class Conversation(models.Model):
+    """One customer problem (a ticket), whichever channels it travels through."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
+    subject = models.CharField(max_length=200)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.NORMAL)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    owner = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    created_at = models.DateTimeField()
+    queued_at = models.DateTimeField(help_text="When it joined the queue; the fair queue's clock.")
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField()
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    # The latest inbound reading, copied here so the inbox needs no extra query per row.
+    emotion = models.CharField(max_length=20, blank=True)
+    intensity = models.FloatField(null=True, blank=True)
+    signals = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "owner", "severity", "queued_at"], name="conv_queue"),
+            models.Index(fields=["owner", "status", "last_message_at"], name="conv_owner"),
+            models.Index(fields=["team", "status", "last_message_at"], name="conv_team"),
+            models.Index(fields=["customer", "created_at"], name="conv_customer"),
+            models.Index(fields=["created_at"], name="conv_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("desk:conversation", args=[self.pk])
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "From the customer"
+    OUTBOUND = "outbound", "To the customer"
+    NOTE = "note", "Internal note"
+
+
+class Message(models.Model):
+    """One message in a conversation; internal notes are never shown to the customer."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    text = models.TextField()
+    html = models.TextField(blank=True, help_text="Sanitized HTML, safe to render.")
+    created_at = models.DateTimeField()
+    external_id = models.CharField(max_length=255, blank=True, help_text="e.g. an email Message-ID")
+    reading = models.JSONField(null=True, blank=True, help_text="The emotion reading (inbound).")
+    findings = models.JSONField(null=True, blank=True, help_text="Coach findings when sent.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="msg_conv")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} message on #{self.conversation_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.conversation_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    ASSIGNED = "assigned", "Assigned"
+    TRANSFERRED = "transferred", "Transferred"
+    REPLIED = "replied", "Replied"
+    CUSTOMER_REPLIED = "customer_replied", "Customer replied"
+    NOTED = "noted", "Internal note"
+    SEVERITY_CHANGED = "severity_changed", "Severity changed"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    RESOLVED = "resolved", "Resolved"
+    REOPENED = "reopened", "Reopened"
+    MERGED = "merged", "Merged"
+    RATED = "rated", "Rated"
+    ESCALATED = "escalated", "Escalated"
+
+
+class Event(models.Model):
+    """An append-only record of something that happened to a conversation."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="event_conv"),
+            models.Index(fields=["kind", "created_at"], name="event_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.conversation_id}"
+
+
+class Rating(models.Model):
+    """How the customer judged a resolved conversation: satisfaction and the effort it took."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="rating"
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    effort = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 = very easy, 5 = very hard.",
+    )
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="rating_satisfaction_1_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effort__gte=1, effort__lte=5), name="rating_effort_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.satisfaction}/5 on #{self.conversation_id}"

@@ -1,0 +1,233 @@
+"""The fair queue: severity band first, then arrival. Never the customer's plan, size or revenue.
+
+Nothing waits forever: every `AGING_HOURS` in the queue raises a conversation one band, up to
+`AGING_CAP`; only urgent (risk) conversations stay above everything. The rule is shown to agents
+and every entry explains in plain words why it sits where it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from caredesk.conversations.events import event_record
+from caredesk.conversations.models import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    Conversation,
+    Event,
+    EventKind,
+    Severity,
+    Status,
+)
+from caredesk.people.models import Agent, Presence, Team
+
+AGING_HOURS = 24
+AGING_CAP = Severity.HIGH
+THROUGHPUT_DAYS = 7
+MIN_THROUGHPUT_SAMPLE = 5
+AGING_RULE = (
+    f"First come, first served within each severity band. Every {AGING_HOURS} hours in the queue "
+    f"raises a conversation one band, up to {Severity(AGING_CAP).label}; only urgent risks "
+    "(safety, legal, public escalation) rank above. A customer's plan, size or revenue never counts."
+)
+
+
+def _band(now: datetime) -> Case:
+    aged = Case(
+        When(queued_at__lte=now - timedelta(hours=2 * AGING_HOURS), then=Value(2)),
+        When(queued_at__lte=now - timedelta(hours=AGING_HOURS), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return Case(
+        When(severity__gte=AGING_CAP + 1, then=F("severity")),
+        default=Least(F("severity") + aged, Value(int(AGING_CAP))),
+        output_field=IntegerField(),
+    )
+
+
+def queue_queryset(*, teams: list[Team] | None = None, now: datetime | None = None
+                   ) -> QuerySet[Conversation]:
+    """Unowned, active conversations in queue order. `teams=None` means every team."""
+    now = now or timezone.now()
+    qs = Conversation.objects.filter(
+        owner__isnull=True, status__in=ACTIVE_STATUSES, merged_into__isnull=True
+    )
+    if teams is not None:
+        qs = qs.filter(Q(team__in=teams) | Q(team__isnull=True))
+    return qs.annotate(band=_band(now)).order_by("-band", "queued_at", "pk")
+
+
+def queue_for_agent(agent: Agent, now: datetime | None = None) -> QuerySet[Conversation]:
+    teams = None if agent.sees_everything else list(agent.teams.all())
+    return queue_queryset(teams=teams, now=now)
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    conversation: Conversation
+    position: int
+    band: int
+    reason: str
+
+
+def explain(conversation: Conversation, band: int, position: int, now: datetime) -> str:
+    """Why this conversation sits where it does, in words an agent or a customer understands."""
+    severity = Severity(conversation.severity)
+    band_label = Severity(band).label
+    waited = now - conversation.queued_at
+    hours = int(waited.total_seconds() // 3600)
+    parts = [f"{band_label} band"]
+    if band > conversation.severity:
+        raised = band - conversation.severity
+        parts.append(
+            f"severity {severity.label.lower()}, raised {raised} band{'s' if raised > 1 else ''} "
+            f"after waiting {hours} h (every {AGING_HOURS} h raises one)"
+        )
+    else:
+        parts.append(f"severity {severity.label.lower()}")
+    signals = [s.replace("_", " ") for s in (conversation.signals or [])]
+    if signals and conversation.severity >= Severity.HIGH:
+        parts.append("risk: " + ", ".join(signals))
+    parts.append(f"waiting since {timezone.localtime(conversation.queued_at):%d %b %H:%M}")
+    return f"#{position}: " + "; ".join(parts) + "."
+
+
+def queue_entries(qs: QuerySet[Conversation], *, limit: int = 50, offset: int = 0,
+                  now: datetime | None = None) -> list[QueueEntry]:
+    now = now or timezone.now()
+    rows = list(qs.select_related("customer", "team")[offset:offset + limit])
+    return [
+        QueueEntry(conversation=c, position=offset + i + 1, band=c.band,  # type: ignore[attr-defined]
+                   reason=explain(c, c.band, offset + i + 1, now))  # type: ignore[attr-defined]
+        for i, c in enumerate(rows)
+    ]
+
+
+def queue_position(conversation: Conversation, now: datetime | None = None) -> int | None:
+    """1-based place among the conversations its team will take before it; None if not queued."""
+    now = now or timezone.now()
+    if (conversation.owner_id is not None or conversation.status not in ACTIVE_STATUSES
+            or conversation.merged_into_id):
+        return None
+    qs = queue_queryset(now=now).filter(team=conversation.team)
+    mine = qs.filter(pk=conversation.pk).values_list("band", flat=True).first()
+    if mine is None:
+        return None
+    ahead = qs.filter(
+        Q(band__gt=mine)
+        | Q(band=mine, queued_at__lt=conversation.queued_at)
+        | Q(band=mine, queued_at=conversation.queued_at, pk__lt=conversation.pk)
+    ).count()
+    return ahead + 1
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    seconds: int | None
+    sample: int
+    text: str
+
+
+def _humanize(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60, 1)
+    if hours < 24:
+        return f"about {hours:g} hour{'s' if hours != 1 else ''}"
+    days = round(hours / 24, 1)
+    return f"about {days:g} day{'s' if days != 1 else ''}"
+
+
+def wait_estimate(position: int | None, now: datetime | None = None) -> WaitEstimate:
+    """An honest wait estimate from the last week's measured pick-up rate, or none at all."""
+    now = now or timezone.now()
+    if position is None:
+        return WaitEstimate(None, 0, "")
+    sample = Event.objects.filter(
+        kind=EventKind.ASSIGNED, created_at__gte=now - timedelta(days=THROUGHPUT_DAYS)
+    ).count()
+    if sample < MIN_THROUGHPUT_SAMPLE:
+        return WaitEstimate(
+            None, sample,
+            "Not enough data yet to estimate the wait — we measure it from the last "
+            f"{THROUGHPUT_DAYS} days and have seen only {sample} conversation"
+            f"{'s' if sample != 1 else ''} picked up.",
+        )
+    per_second = sample / (THROUGHPUT_DAYS * 86400)
+    seconds = int(position / per_second)
+    return WaitEstimate(
+        seconds, sample,
+        f"Estimated wait: {_humanize(seconds)}, based on the {sample} conversations our team "
+        f"picked up in the last {THROUGHPUT_DAYS} days.",
+    )
+
+
+def take_next(*, agent: Agent, now: datetime | None = None) -> Conversation | None:
+    """Give the agent the first conversation in their queue that no one else has just taken.
+
+    A compare-and-set update (owner still empty) makes two simultaneous presses end with two
+    different conversations, on SQLite and PostgreSQL alike.
+    """
+    for _attempt in range(5):
+        candidates = list(queue_for_agent(agent, now).values_list("pk", flat=True)[:20])
+        if not candidates:
+            return None
+        for pk in candidates:
+            with transaction.atomic():
+                taken = Conversation.objects.filter(
+                    pk=pk, owner__isnull=True, status__in=ACTIVE_STATUSES
+                ).update(owner=agent)
+                if taken:
+                    conversation = Conversation.objects.get(pk=pk)
+                    if conversation.status == Status.NEW:
+                        conversation.status = Status.OPEN
+                        conversation.save(update_fields=["status"])
+                    event_record(conversation=conversation, kind=EventKind.ASSIGNED,
+                                 actor=agent.user, agent=agent.pk, agent_name=agent.name,
+                                 how="take_next")
+                    return conversation
+    return None
+
+
+def agent_loads(team: Team) -> list[tuple[Agent, int]]:
+    agents = team.agents.select_related("user").annotate(
+        load=Count("conversations", filter=~Q(conversations__status__in=DONE_STATUSES))
+    )
+    return [(a, a.load) for a in agents]  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def auto_assign(*, conversation: Conversation) -> Agent | None:
+    """Balance by open load against capacity among online agents; round-robin among equals."""
+    team = conversation.team
+    if team is None or not team.auto_assign:
+        return None
+    candidates = [
+        (load / max(agent.capacity, 1), agent.last_assigned_at or datetime.min.replace(
+            tzinfo=timezone.get_current_timezone()), agent.pk, agent)
+        for agent, load in agent_loads(team)
+        if agent.presence == Presence.ONLINE and load < agent.capacity
+    ]
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: (c[0], c[1], c[2]))
+    agent = candidates[0][3]
+    now = timezone.now()
+    taken = Conversation.objects.filter(pk=conversation.pk, owner__isnull=True).update(owner=agent)
+    if not taken:
+        return None
+    Conversation.objects.filter(pk=conversation.pk, status=Status.NEW).update(status=Status.OPEN)
+    agent.last_assigned_at = now
+    agent.save(update_fields=["last_assigned_at"])
+    conversation.refresh_from_db()
+    event_record(conversation=conversation, kind=EventKind.ASSIGNED, actor=None, at=now,
+                 agent=agent.pk, agent_name=agent.name, how="auto")
+    return agent

@@ -1,0 +1,99 @@
+"""Reads for the desk: inboxes, the timeline and people-per-problem, all derived from events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from caredesk.conversations.models import (
+    DONE_STATUSES,
+    Conversation,
+    Direction,
+    Event,
+    EventKind,
+    Message,
+    Status,
+)
+from caredesk.people.models import Agent
+from caredesk.people.selectors import conversations_visible_to
+
+PAGE_SIZE = 50
+INBOX_VIEWS = ("queue", "mine", "team", "waiting")
+
+
+def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:
+    """The non-queue inbox views; the queue has its own order in `queue.py`."""
+    qs = conversations_visible_to(agent.user).filter(merged_into__isnull=True)
+    if view == "mine":
+        return qs.filter(owner=agent).exclude(status__in=DONE_STATUSES).order_by("-last_message_at")
+    if view == "team":
+        return qs.filter(team__in=agent.teams.all()).exclude(status__in=DONE_STATUSES).order_by(
+            "-last_message_at"
+        )
+    if view == "waiting":
+        return qs.filter(
+            owner=agent, status__in=(Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_US)
+        ).order_by("last_message_at")
+    raise ValueError(f"unknown inbox view {view!r}")
+
+
+def paginate(qs: QuerySet[Any], page: str | int | None) -> Page:
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+AGENT_EVENT_KEYS = {
+    EventKind.ASSIGNED: ("agent",),
+    EventKind.REPLIED: ("agent",),
+    EventKind.RESOLVED: ("agent",),
+    EventKind.TRANSFERRED: ("to_agent", "from_agent"),
+}
+
+
+def people_per_problem(conversation: Conversation) -> int:
+    """How many different agents owned or answered this problem: the customer explained to each."""
+    agents: set[int] = set()
+    events = Event.objects.filter(
+        conversation=conversation, kind__in=list(AGENT_EVENT_KEYS)
+    ).values_list("kind", "data")
+    for kind, data in events:
+        for key in AGENT_EVENT_KEYS[EventKind(kind)]:
+            if data.get(key):
+                agents.add(int(data[key]))
+    return len(agents)
+
+
+def handoff_note(conversation: Conversation) -> Event | None:
+    """The latest warm-transfer note: the first thing the receiving agent reads."""
+    return (
+        Event.objects.filter(conversation=conversation, kind=EventKind.TRANSFERRED)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    message: Message | None = None
+    event: Event | None = None
+
+
+QUIET_EVENTS = {EventKind.REPLIED, EventKind.NOTED, EventKind.CUSTOMER_REPLIED}
+
+
+def timeline(conversation: Conversation, *, include_notes: bool = True) -> list[TimelineItem]:
+    """Messages and events in one time order; events that only repeat a message are left out."""
+    messages = conversation.messages.select_related("author").prefetch_related("attachments")
+    if not include_notes:
+        messages = messages.exclude(direction=Direction.NOTE)
+    items = [TimelineItem(at=m.created_at, message=m) for m in messages]
+    if include_notes:
+        events = conversation.events.exclude(kind__in=QUIET_EVENTS).select_related("actor")
+        items += [TimelineItem(at=e.created_at, event=e) for e in events]
+    items.sort(key=lambda i: (i.at, 0 if i.event else 1))
+    return items

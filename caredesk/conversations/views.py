@@ -1,0 +1,229 @@
+"""The agent desk: thin views that parse, call one service and render."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from caredesk.conversations import queue, selectors, services
+from caredesk.conversations.forms import MergeForm, NoteForm, ReplyForm, SeverityForm, TransferForm
+from caredesk.conversations.models import Conversation, Severity
+from caredesk.customers.models import Customer
+from caredesk.customers.selectors import customer_history
+from caredesk.people.decorators import agent_required
+from caredesk.people.models import Agent, Team
+from caredesk.people.selectors import conversations_visible_to
+
+INBOX_TITLES = {
+    "queue": "Queue",
+    "mine": "Mine",
+    "team": "My teams",
+    "waiting": "Waiting",
+}
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(exc.messages)
+
+
+@require_GET
+@agent_required
+def inbox(request: HttpRequest, view: str = "queue") -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"view": view, "title": INBOX_TITLES[view], "views": INBOX_TITLES}
+    if view == "queue":
+        qs = queue.queue_for_agent(agent)
+        page = selectors.paginate(qs.values_list("pk", flat=True), request.GET.get("page"))
+        offset = (page.number - 1) * selectors.PAGE_SIZE
+        context["entries"] = queue.queue_entries(qs, offset=offset, limit=selectors.PAGE_SIZE)
+        context["aging_rule"] = queue.AGING_RULE
+    else:
+        page = selectors.paginate(
+            selectors.inbox_queryset(agent, view).select_related("customer", "owner__user", "team"),
+            request.GET.get("page"),
+        )
+        context["conversations"] = page.object_list
+    context["page"] = page
+    template = "desk/_inbox_rows.html" if request.htmx and request.GET.get("rows") else "desk/inbox.html"
+    return render(request, template, context)
+
+
+@require_POST
+@agent_required
+def take_next(request: HttpRequest) -> HttpResponse:
+    conversation = queue.take_next(agent=request.agent)  # type: ignore[attr-defined]
+    if conversation is None:
+        messages.info(request, "The queue is empty — nothing waiting for you right now.")
+        return redirect("desk:queue")
+    messages.success(request, f"You took #{conversation.pk}: {conversation.subject}")
+    return redirect("desk:conversation", pk=conversation.pk)
+
+
+def _visible(request: HttpRequest, pk: int) -> Conversation:
+    qs = conversations_visible_to(request.user).select_related(  # type: ignore[arg-type]
+        "customer__organisation", "owner__user", "team", "merged_into"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def _page(request: HttpRequest, conversation: Conversation, *, status: int = 200,
+          **forms_: forms.Form) -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    position = queue.queue_position(conversation)
+    context: dict[str, Any] = {
+        "conversation": conversation,
+        "timeline": selectors.timeline(conversation),
+        "handoff": selectors.handoff_note(conversation),
+        "people_per_problem": selectors.people_per_problem(conversation),
+        "history": customer_history(conversation.customer, exclude=conversation),
+        "position": position,
+        "agents": Agent.objects.select_related("user").exclude(pk=agent.pk),
+        "teams": Team.objects.all(),
+        "severities": Severity.choices,
+        "merge_targets": Conversation.objects.filter(
+            customer=conversation.customer, merged_into__isnull=True
+        ).exclude(pk=conversation.pk).order_by("-created_at")[:20],
+        "reply_form": forms_.get("reply_form") or ReplyForm(),
+        "note_form": forms_.get("note_form") or NoteForm(),
+        "transfer_form": forms_.get("transfer_form") or TransferForm(),
+        "error": forms_.get("error"),
+    }
+    return render(request, "desk/conversation.html", context, status=status)
+
+
+@require_GET
+@agent_required
+def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, _visible(request, pk))
+
+
+def _act(request: HttpRequest, pk: int, form_class: type[forms.Form], form_key: str,
+         action: Callable[[Conversation, dict[str, Any]], str]) -> HttpResponse:
+    """Shared shape of every desk action: parse, call a service, redirect or show the error."""
+    conversation = _visible(request, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            done = action(conversation, form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return _page(request, conversation, status=400, error=_error_text(exc),
+                         **{form_key: form})
+        messages.success(request, done)
+        return redirect("desk:conversation", pk=conversation.pk)
+    errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
+    return _page(request, conversation, status=400, error=errors, **{form_key: form})
+
+
+def _findings(raw: str) -> list[dict[str, Any]] | None:
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, list) else None
+
+
+@require_POST
+@agent_required
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(c: Conversation, data: dict[str, Any]) -> str:
+        services.reply_send(conversation=c, agent=request.agent,  # type: ignore[attr-defined]
+                            text=data["text"], resolve=data["resolve"],
+                            findings=_findings(data["findings"]),
+                            attachments=request.FILES.getlist("attachments"))
+        return "Reply sent." + (" Conversation resolved." if data["resolve"] else "")
+
+    return _act(request, pk, ReplyForm, "reply_form", action)
+
+
+@require_POST
+@agent_required
+def note(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(c: Conversation, data: dict[str, Any]) -> str:
+        services.note_add(conversation=c, agent=request.agent, text=data["text"])  # type: ignore[attr-defined]
+        return "Internal note added."
+
+    return _act(request, pk, NoteForm, "note_form", action)
+
+
+@require_POST
+@agent_required
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(c: Conversation, data: dict[str, Any]) -> str:
+        services.conversation_transfer(conversation=c, actor=request.agent,  # type: ignore[attr-defined]
+                                       note=data["note"], to_agent=data["to_agent"],
+                                       to_team=data["to_team"])
+        target = data["to_agent"] or data["to_team"]
+        return f"Transferred to {target} with your handoff note."
+
+    return _act(request, pk, TransferForm, "transfer_form", action)
+
+
+@require_POST
+@agent_required
+def severity(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(c: Conversation, data: dict[str, Any]) -> str:
+        services.severity_change(conversation=c, actor=request.user,  # type: ignore[arg-type]
+                                 severity=data["severity"], reason=data["reason"])
+        return f"Severity set to {Severity(data['severity']).label.lower()}."
+
+    return _act(request, pk, SeverityForm, "severity_form", action)
+
+
+@require_POST
+@agent_required
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(c: Conversation, data: dict[str, Any]) -> str:
+        services.conversation_resolve(conversation=c, agent=request.agent)  # type: ignore[attr-defined]
+        return "Resolved. The customer can now rate it."
+
+    return _act(request, pk, forms.Form, "action_form", action)
+
+
+@require_POST
+@agent_required
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(c: Conversation, data: dict[str, Any]) -> str:
+        services.conversation_reopen(conversation=c, actor=request.user)  # type: ignore[arg-type]
+        return "Reopened."
+
+    return _act(request, pk, forms.Form, "action_form", action)
+
+
+@require_POST
+@agent_required
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    source = _visible(request, pk)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _page(request, source, status=400, error="Choose a conversation to merge into.")
+    target = _visible(request, form.cleaned_data["target"])
+    try:
+        services.conversation_merge(source=source, target=target, agent=request.agent)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        return _page(request, source, status=400, error=_error_text(exc))
+    messages.success(request, f"Merged #{source.pk} into this conversation; nothing was lost.")
+    return redirect("desk:conversation", pk=target.pk)
+
+
+@require_GET
+@agent_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.select_related("organisation"), pk=pk)
+    visible = conversations_visible_to(request.user)  # type: ignore[arg-type]
+    if not visible.filter(customer=customer).exists() and not request.agent.sees_everything:  # type: ignore[attr-defined]
+        raise Http404("No such customer.")
+    history = customer_history(customer).filter(pk__in=visible.values("pk"))  # type: ignore[attr-defined]
+    return render(request, "desk/customer.html", {"customer": customer, "history": history})

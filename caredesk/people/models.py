@@ -1,0 +1,117 @@
+"""Users, agents, teams and roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class UserManager(BaseUserManager["User"]):
+    """Users log in with their email address; there is no separate username."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in: a customer on the portal or an agent on the desk."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "Agent"
+    LEAD = "lead", "Lead"
+    ADMIN = "admin", "Admin"
+
+
+class Presence(models.TextChoices):
+    ONLINE = "online", "Online"
+    AWAY = "away", "Away"
+    OFFLINE = "offline", "Offline"
+
+
+class Team(models.Model):
+    """A group of agents with a shared queue and how it wants work handed out."""
+
+    name = models.CharField(max_length=100, unique=True)
+    auto_assign = models.BooleanField(
+        default=False,
+        help_text="Hand new conversations to the online agent with the lightest load.",
+    )
+    update_interval_hours = models.PositiveIntegerField(
+        default=48, help_text="How often a waiting customer hears from us during a long problem."
+    )
+    signal_policy = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Severity a risk signal raises a conversation to, e.g. {"churn_intent": 3}.',
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    """A user who answers customers, with a role that sets what they may see."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    teams = models.ManyToManyField(Team, related_name="agents", blank=True)
+    capacity = models.PositiveIntegerField(
+        default=8, help_text="Open conversations this agent can hold before auto-assignment skips them."
+    )
+    presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__first_name", "user__email"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def name(self) -> str:
+        return str(self.user)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (Role.LEAD, Role.ADMIN)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
