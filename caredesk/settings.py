@@ -71,7 +71,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": CONFIG.data_dir / "caredesk.sqlite3",
+            "NAME": str(CONFIG.data_dir / "caredesk.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers and one writer work at once; IMMEDIATE avoids lock upgrades
                 # failing mid-transaction when two requests write.

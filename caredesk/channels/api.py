@@ -20,7 +20,7 @@ from ninja.security import HttpBearer, django_auth
 from caredesk.conversations import queue, services
 from caredesk.conversations.models import Channel, Conversation, Direction, Severity
 from caredesk.customers.services import customer_get_or_create_by_email
-from caredesk.people.models import Agent, ApiToken, Team
+from caredesk.people.models import Agent, ApiToken, Team, User
 from caredesk.people.selectors import agent_of, conversations_visible_to
 
 
@@ -113,6 +113,13 @@ class TransferIn(Schema):
     to_team_id: int | None = None
 
 
+def _user(request: HttpRequest) -> User:
+    """The authenticated user; every route but the schema requires authentication."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied("Log in or send a bearer token.")
+    return request.user
+
+
 def _agent_required(request: HttpRequest) -> Agent:
     agent = agent_of(request.user)
     if agent is None:
@@ -121,9 +128,15 @@ def _agent_required(request: HttpRequest) -> Agent:
 
 
 def _message_out(m: Any) -> dict[str, Any]:
-    return {"id": m.pk, "direction": m.direction, "text": m.text, "html": m.html,
-            "created_at": m.created_at, "author": str(m.author) if m.author else None,
-            "reading": m.reading}
+    return {
+        "id": m.pk,
+        "direction": m.direction,
+        "text": m.text,
+        "html": m.html,
+        "created_at": m.created_at,
+        "author": str(m.author) if m.author else None,
+        "reading": m.reading,
+    }
 
 
 def _detail(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
@@ -132,8 +145,11 @@ def _detail(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
         messages = messages.exclude(direction=Direction.NOTE)
     position = queue.queue_position(conversation)
     data = ConversationOut.from_orm(conversation).dict()
-    data.update(messages=[_message_out(m) for m in messages], queue_position=position,
-                wait_estimate=queue.wait_estimate(position).text)
+    data.update(
+        messages=[_message_out(m) for m in messages],
+        queue_position=position,
+        wait_estimate=queue.wait_estimate(position).text,
+    )
     return data
 
 
@@ -145,29 +161,38 @@ def _visible(request: HttpRequest, pk: int) -> Conversation:
 def conversation_list(request: HttpRequest, limit: int = 50, offset: int = 0) -> Any:
     limit = max(1, min(limit, 200))
     qs = conversations_visible_to(request.user).order_by("-last_message_at")  # type: ignore[arg-type]
-    return list(qs[max(offset, 0):max(offset, 0) + limit])
+    return list(qs[max(offset, 0) : max(offset, 0) + limit])
 
 
-@api.post("/conversations", response={201: ConversationDetail, 400: Error, 403: Error},
-          tags=["conversations"])
+@api.post(
+    "/conversations",
+    response={201: ConversationDetail, 400: Error, 403: Error},
+    tags=["conversations"],
+)
 def conversation_create(request: HttpRequest, payload: ConversationIn) -> Any:
     agent = agent_of(request.user)
     if agent is not None:
         if not payload.customer_email:
             raise ValidationError({"customer_email": "Say which customer this is for."})
-        customer = customer_get_or_create_by_email(email=payload.customer_email,
-                                                   name=payload.customer_name or "")
+        customer = customer_get_or_create_by_email(
+            email=payload.customer_email, name=payload.customer_name or ""
+        )
         author = None
     else:
-        customer = getattr(request.user, "customer", None)
-        if customer is None:
+        own = getattr(request.user, "customer", None)
+        if own is None:
             raise PermissionDenied("This account is neither a customer nor an agent.")
-        author = request.user
+        customer, author = own, own.user
     team = get_object_or_404(Team, pk=payload.team_id) if payload.team_id else None
     severity = payload.severity if agent is not None else Severity.NORMAL
     conversation = services.conversation_create(
-        customer=customer, subject=payload.subject, text=payload.text, channel=Channel.API,
-        author=author, team=team, severity=severity,  # type: ignore[arg-type]
+        customer=customer,
+        subject=payload.subject,
+        text=payload.text,
+        channel=Channel.API,
+        author=author,
+        team=team,
+        severity=severity,  # type: ignore[arg-type]
     )
     return 201, _detail(request, conversation)
 
@@ -177,29 +202,40 @@ def conversation_get(request: HttpRequest, pk: int) -> Any:
     return _detail(request, _visible(request, pk))
 
 
-@api.post("/conversations/{pk}/messages", response={201: MessageOut, 400: Error},
-          tags=["conversations"])
+@api.post(
+    "/conversations/{pk}/messages", response={201: MessageOut, 400: Error}, tags=["conversations"]
+)
 def message_create(request: HttpRequest, pk: int, payload: MessageIn) -> Any:
     conversation = _visible(request, pk)
     agent = agent_of(request.user)
     if agent is not None:
-        message = services.reply_send(conversation=conversation, agent=agent, text=payload.text,
-                                      resolve=payload.resolve)
+        message = services.reply_send(
+            conversation=conversation, agent=agent, text=payload.text, resolve=payload.resolve
+        )
     else:
-        message = services.customer_message_add(conversation=conversation, text=payload.text,
-                                                author=request.user, channel=Channel.API)  # type: ignore[arg-type]
+        message = services.customer_message_add(
+            conversation=conversation, text=payload.text, author=_user(request), channel=Channel.API
+        )
     return 201, _message_out(message)
 
 
-@api.post("/conversations/{pk}/transfer", response={200: ConversationOut, 400: Error, 403: Error},
-          tags=["conversations"])
+@api.post(
+    "/conversations/{pk}/transfer",
+    response={200: ConversationOut, 400: Error, 403: Error},
+    tags=["conversations"],
+)
 def conversation_transfer(request: HttpRequest, pk: int, payload: TransferIn) -> Any:
     agent = _agent_required(request)
     conversation = _visible(request, pk)
     to_agent = get_object_or_404(Agent, pk=payload.to_agent_id) if payload.to_agent_id else None
     to_team = get_object_or_404(Team, pk=payload.to_team_id) if payload.to_team_id else None
-    return services.conversation_transfer(conversation=conversation, actor=agent, note=payload.note,
-                                          to_agent=to_agent, to_team=to_team)
+    return services.conversation_transfer(
+        conversation=conversation,
+        actor=agent,
+        note=payload.note,
+        to_agent=to_agent,
+        to_team=to_team,
+    )
 
 
 class QueueEntryOut(Schema):
@@ -213,12 +249,15 @@ class QueueEntryOut(Schema):
 def queue_list(request: HttpRequest, limit: int = 50) -> Any:
     agent = _agent_required(request)
     entries = queue.queue_entries(queue.queue_for_agent(agent), limit=max(1, min(limit, 200)))
-    return [{"position": e.position, "band": e.band, "reason": e.reason,
-             "conversation": e.conversation} for e in entries]
+    return [
+        {"position": e.position, "band": e.band, "reason": e.reason, "conversation": e.conversation}
+        for e in entries
+    ]
 
 
-@api.post("/queue/take-next", response={200: ConversationOut, 204: None, 403: Error},
-          tags=["queue"])
+@api.post(
+    "/queue/take-next", response={200: ConversationOut, 204: None, 403: Error}, tags=["queue"]
+)
 def queue_take_next(request: HttpRequest) -> Any:
     agent = _agent_required(request)
     conversation = queue.take_next(agent=agent)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,32 +18,37 @@ from caredesk.channels.forms import (
 )
 from caredesk.conversations import queue, selectors, services
 from caredesk.conversations.models import Channel, Conversation
-from caredesk.people.decorators import customer_required
+from caredesk.people.decorators import CustomerRequest, customer_required
 
 
-def _mine(request: HttpRequest, pk: int) -> Conversation:
-    qs = Conversation.objects.filter(customer=request.customer)  # type: ignore[attr-defined]
+def _mine(request: CustomerRequest, pk: int) -> Conversation:
+    qs = Conversation.objects.filter(customer=request.customer)
     return get_object_or_404(qs.select_related("owner__user", "merged_into"), pk=pk)
 
 
 @require_http_methods(["GET"])
 @customer_required
-def conversation_list(request: HttpRequest) -> HttpResponse:
-    qs = Conversation.objects.filter(customer=request.customer,  # type: ignore[attr-defined]
-                                     merged_into__isnull=True).order_by("-last_message_at")
+def conversation_list(request: CustomerRequest) -> HttpResponse:
+    qs = Conversation.objects.filter(
+        customer=request.customer,
+        merged_into__isnull=True,
+    ).order_by("-last_message_at")
     page = selectors.paginate(qs, request.GET.get("page"))
     return render(request, "portal/list.html", {"page": page, "conversations": page.object_list})
 
 
 @require_http_methods(["GET", "POST"])
 @customer_required
-def conversation_new(request: HttpRequest) -> HttpResponse:
+def conversation_new(request: CustomerRequest) -> HttpResponse:
     form = NewConversationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             conversation = services.conversation_create(
-                customer=request.customer, subject=form.cleaned_data["subject"],  # type: ignore[attr-defined]
-                text=form.cleaned_data["text"], channel=Channel.PORTAL, author=request.user,  # type: ignore[arg-type]
+                customer=request.customer,
+                subject=form.cleaned_data["subject"],
+                text=form.cleaned_data["text"],
+                channel=Channel.PORTAL,
+                author=request.user,
                 attachments=request.FILES.getlist("attachments"),
             )
         except ValidationError as exc:
@@ -55,8 +60,9 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/new.html", {"form": form}, status=status)
 
 
-def _page(request: HttpRequest, conversation: Conversation, status: int = 200,
-          **extra: Any) -> HttpResponse:
+def _page(
+    request: CustomerRequest, conversation: Conversation, status: int = 200, **extra: Any
+) -> HttpResponse:
     position = queue.queue_position(conversation)
     context = {
         "conversation": conversation,
@@ -72,7 +78,7 @@ def _page(request: HttpRequest, conversation: Conversation, status: int = 200,
 
 @require_http_methods(["GET", "POST"])
 @customer_required
-def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_detail(request: CustomerRequest, pk: int) -> HttpResponse:
     conversation = _mine(request, pk)
     if conversation.merged_into_id and request.method == "GET":
         return redirect("portal:conversation", pk=conversation.merged_into_id)
@@ -82,8 +88,11 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.customer_message_add(
-                conversation=conversation, text=form.cleaned_data["text"], author=request.user,  # type: ignore[arg-type]
-                channel=Channel.PORTAL, attachments=request.FILES.getlist("attachments"),
+                conversation=conversation,
+                text=form.cleaned_data["text"],
+                author=request.user,
+                channel=Channel.PORTAL,
+                attachments=request.FILES.getlist("attachments"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -95,12 +104,14 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @customer_required
-def conversation_rate(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_rate(request: CustomerRequest, pk: int) -> HttpResponse:
     conversation = _mine(request, pk)
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
-            services.rating_submit(conversation=conversation, user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.rating_submit(
+                conversation=conversation, user=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

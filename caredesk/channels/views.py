@@ -42,8 +42,11 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            auth.login(request, customer.user,  # type: ignore[arg-type]
-                       backend="django.contrib.auth.backends.ModelBackend")
+            auth.login(
+                request,
+                customer.user,  # type: ignore[arg-type]
+                backend="django.contrib.auth.backends.ModelBackend",
+            )
             return redirect("portal:list")
     status = 400 if request.method == "POST" else 200
     return render(request, "auth/signup.html", {"form": form}, status=status)

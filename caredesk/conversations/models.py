@@ -102,7 +102,9 @@ class Direction(models.TextChoices):
 class Message(models.Model):
     """One message in a conversation; internal notes are never shown to the customer."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     direction = models.CharField(max_length=10, choices=Direction.choices)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

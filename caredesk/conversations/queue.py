@@ -34,7 +34,8 @@ MIN_THROUGHPUT_SAMPLE = 5
 AGING_RULE = (
     f"First come, first served within each severity band. Every {AGING_HOURS} hours in the queue "
     f"raises a conversation one band, up to {Severity(AGING_CAP).label}; only urgent risks "
-    "(safety, legal, public escalation) rank above. A customer's plan, size or revenue never counts."
+    "(safety, legal, public escalation) rank above. "
+    "A customer's plan, size or revenue never counts."
 )
 
 
@@ -52,8 +53,9 @@ def _band(now: datetime) -> Case:
     )
 
 
-def queue_queryset(*, teams: list[Team] | None = None, now: datetime | None = None
-                   ) -> QuerySet[Conversation]:
+def queue_queryset(
+    *, teams: list[Team] | None = None, now: datetime | None = None
+) -> QuerySet[Conversation]:
     """Unowned, active conversations in queue order. `teams=None` means every team."""
     now = now or timezone.now()
     qs = Conversation.objects.filter(
@@ -99,28 +101,32 @@ def explain(conversation: Conversation, band: int, position: int, now: datetime)
     return f"#{position}: " + "; ".join(parts) + "."
 
 
-def queue_entries(qs: QuerySet[Conversation], *, limit: int = 50, offset: int = 0,
-                  now: datetime | None = None) -> list[QueueEntry]:
+def queue_entries(
+    qs: QuerySet[Conversation], *, limit: int = 50, offset: int = 0, now: datetime | None = None
+) -> list[QueueEntry]:
     now = now or timezone.now()
-    rows = list(qs.select_related("customer", "team")[offset:offset + limit])
-    return [
-        QueueEntry(conversation=c, position=offset + i + 1, band=c.band,  # type: ignore[attr-defined]
-                   reason=explain(c, c.band, offset + i + 1, now))  # type: ignore[attr-defined]
-        for i, c in enumerate(rows)
-    ]
+    rows = list(qs.select_related("customer", "team")[offset : offset + limit])
+    entries = []
+    for i, c in enumerate(rows, start=offset + 1):
+        band: int = c.band  # type: ignore[attr-defined]  # annotated by queue_queryset
+        entries.append(QueueEntry(c, i, band, explain(c, band, i, now)))
+    return entries
 
 
 def queue_position(conversation: Conversation, now: datetime | None = None) -> int | None:
     """1-based place among the conversations its team will take before it; None if not queued."""
     now = now or timezone.now()
-    if (conversation.owner_id is not None or conversation.status not in ACTIVE_STATUSES
-            or conversation.merged_into_id):
+    if (
+        conversation.owner_id is not None
+        or conversation.status not in ACTIVE_STATUSES
+        or conversation.merged_into_id
+    ):
         return None
     qs = queue_queryset(now=now).filter(team=conversation.team)
-    mine = qs.filter(pk=conversation.pk).values_list("band", flat=True).first()
+    mine = qs.filter(pk=conversation.pk).values_list("band", flat=True).first()  # type: ignore[misc]
     if mine is None:
         return None
-    ahead = qs.filter(
+    ahead = qs.filter(  # type: ignore[misc]  # band is an annotation
         Q(band__gt=mine)
         | Q(band=mine, queued_at__lt=conversation.queued_at)
         | Q(band=mine, queued_at=conversation.queued_at, pk__lt=conversation.pk)
@@ -156,7 +162,8 @@ def wait_estimate(position: int | None, now: datetime | None = None) -> WaitEsti
     ).count()
     if sample < MIN_THROUGHPUT_SAMPLE:
         return WaitEstimate(
-            None, sample,
+            None,
+            sample,
             "Not enough data yet to estimate the wait — we measure it from the last "
             f"{THROUGHPUT_DAYS} days and have seen only {sample} conversation"
             f"{'s' if sample != 1 else ''} picked up.",
@@ -164,7 +171,8 @@ def wait_estimate(position: int | None, now: datetime | None = None) -> WaitEsti
     per_second = sample / (THROUGHPUT_DAYS * 86400)
     seconds = int(position / per_second)
     return WaitEstimate(
-        seconds, sample,
+        seconds,
+        sample,
         f"Estimated wait: {_humanize(seconds)}, based on the {sample} conversations our team "
         f"picked up in the last {THROUGHPUT_DAYS} days.",
     )
@@ -190,9 +198,14 @@ def take_next(*, agent: Agent, now: datetime | None = None) -> Conversation | No
                     if conversation.status == Status.NEW:
                         conversation.status = Status.OPEN
                         conversation.save(update_fields=["status"])
-                    event_record(conversation=conversation, kind=EventKind.ASSIGNED,
-                                 actor=agent.user, agent=agent.pk, agent_name=agent.name,
-                                 how="take_next")
+                    event_record(
+                        conversation=conversation,
+                        kind=EventKind.ASSIGNED,
+                        actor=agent.user,
+                        agent=agent.pk,
+                        agent_name=agent.name,
+                        how="take_next",
+                    )
                     return conversation
     return None
 
@@ -211,8 +224,12 @@ def auto_assign(*, conversation: Conversation) -> Agent | None:
     if team is None or not team.auto_assign:
         return None
     candidates = [
-        (load / max(agent.capacity, 1), agent.last_assigned_at or datetime.min.replace(
-            tzinfo=timezone.get_current_timezone()), agent.pk, agent)
+        (
+            load / max(agent.capacity, 1),
+            agent.last_assigned_at or datetime.min.replace(tzinfo=timezone.get_current_timezone()),
+            agent.pk,
+            agent,
+        )
         for agent, load in agent_loads(team)
         if agent.presence == Presence.ONLINE and load < agent.capacity
     ]
@@ -228,6 +245,13 @@ def auto_assign(*, conversation: Conversation) -> Agent | None:
     agent.last_assigned_at = now
     agent.save(update_fields=["last_assigned_at"])
     conversation.refresh_from_db()
-    event_record(conversation=conversation, kind=EventKind.ASSIGNED, actor=None, at=now,
-                 agent=agent.pk, agent_name=agent.name, how="auto")
+    event_record(
+        conversation=conversation,
+        kind=EventKind.ASSIGNED,
+        actor=None,
+        at=now,
+        agent=agent.pk,
+        agent_name=agent.name,
+        how="auto",
+    )
     return agent

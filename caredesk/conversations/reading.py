@@ -1,6 +1,7 @@
 """Reading every inbound message on arrival, and letting risk raise severity.
 
-The engine is the one named by `CAREDESK_EMOTION_ENGINE` (a dotted path), else the library's default.
+The engine is the one named by `CAREDESK_EMOTION_ENGINE` (a dotted path), else the library's
+default.
 """
 
 from __future__ import annotations
@@ -79,9 +80,15 @@ def _apply_signal_policy(conversation: Conversation, reading: Reading) -> None:
     from caredesk.conversations.services import severity_change
 
     reasons = ", ".join(sorted(s.replace("_", " ") for sev, s in raised if sev == target))
-    severity_change(conversation=conversation, actor=None, severity=target,
-                    reason=f"risk signal: {reasons}")
+    severity_change(
+        conversation=conversation, actor=None, severity=target, reason=f"risk signal: {reasons}"
+    )
     conversation.refresh_from_db(fields=["severity"])
     if target >= Severity.URGENT:
-        event_record(conversation=conversation, kind=EventKind.ESCALATED, actor=None,
-                     signals=sorted(reading.signals), notify="leads")
+        event_record(
+            conversation=conversation,
+            kind=EventKind.ESCALATED,
+            actor=None,
+            signals=sorted(reading.signals),
+            notify="leads",
+        )

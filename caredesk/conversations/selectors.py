@@ -31,8 +31,10 @@ def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:
     if view == "mine":
         return qs.filter(owner=agent).exclude(status__in=DONE_STATUSES).order_by("-last_message_at")
     if view == "team":
-        return qs.filter(team__in=agent.teams.all()).exclude(status__in=DONE_STATUSES).order_by(
-            "-last_message_at"
+        return (
+            qs.filter(team__in=agent.teams.all())
+            .exclude(status__in=DONE_STATUSES)
+            .order_by("-last_message_at")
         )
     if view == "waiting":
         return qs.filter(

@@ -36,8 +36,10 @@ def _check_attachments(files: Sequence[UploadedFile]) -> None:
     for f in files:
         if (f.size or 0) > limit:
             raise ValidationError(
-                {"attachments": f"“{f.name}” is {f.size:,} bytes; attachments may be at most "
-                 f"{limit:,} bytes. Nothing was saved — please send a smaller file."}
+                {
+                    "attachments": f"“{f.name}” is {f.size:,} bytes; attachments may be at most "
+                    f"{limit:,} bytes. Nothing was saved — please send a smaller file."
+                }
             )
 
 
@@ -108,11 +110,19 @@ def conversation_create(
     )
     conversation.full_clean()
     conversation.save()
-    event_record(conversation=conversation, kind=EventKind.CREATED, actor=author, at=now,
-                 channel=channel)
+    event_record(
+        conversation=conversation, kind=EventKind.CREATED, actor=author, at=now, channel=channel
+    )
     message = _message_create(
-        conversation=conversation, direction=Direction.INBOUND, text=text, author=author,
-        channel=channel, html=html, external_id=external_id, at=now, attachments=attachments,
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        text=text,
+        author=author,
+        channel=channel,
+        html=html,
+        external_id=external_id,
+        at=now,
+        attachments=attachments,
     )
     reading.message_read(message=message)
     if team is not None and team.auto_assign:
@@ -144,34 +154,60 @@ def customer_message_add(
     elif conversation.status == Status.WAITING_ON_CUSTOMER:
         _set_status(conversation, Status.WAITING_ON_US, actor=author, now=now)
     message = _message_create(
-        conversation=conversation, direction=Direction.INBOUND, text=text, author=author,
-        channel=channel, html=html, external_id=external_id, at=now, attachments=attachments,
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        text=text,
+        author=author,
+        channel=channel,
+        html=html,
+        external_id=external_id,
+        at=now,
+        attachments=attachments,
     )
-    event_record(conversation=conversation, kind=EventKind.CUSTOMER_REPLIED, actor=author, at=now,
-                 message=message.pk)
+    event_record(
+        conversation=conversation,
+        kind=EventKind.CUSTOMER_REPLIED,
+        actor=author,
+        at=now,
+        message=message.pk,
+    )
     conversation.last_message_at = now
     conversation.save(update_fields=["last_message_at"])
     reading.message_read(message=message)
     return message
 
 
-def _set_status(conversation: Conversation, status: Status, *, actor: User | None,
-                now: datetime) -> None:
+def _set_status(
+    conversation: Conversation, status: Status, *, actor: User | None, now: datetime
+) -> None:
     old = conversation.status
     if old == status:
         return
     conversation.status = status
     conversation.save(update_fields=["status"])
-    event_record(conversation=conversation, kind=EventKind.STATUS_CHANGED, actor=actor, at=now,
-                 old=old, new=status)
+    event_record(
+        conversation=conversation,
+        kind=EventKind.STATUS_CHANGED,
+        actor=actor,
+        at=now,
+        old=old,
+        new=status,
+    )
 
 
 def _take_ownership(conversation: Conversation, agent: Agent, now: datetime) -> None:
     if conversation.owner_id is None:
         conversation.owner = agent
         conversation.save(update_fields=["owner"])
-        event_record(conversation=conversation, kind=EventKind.ASSIGNED, actor=agent.user, at=now,
-                     agent=agent.pk, agent_name=agent.name, how="replied")
+        event_record(
+            conversation=conversation,
+            kind=EventKind.ASSIGNED,
+            actor=agent.user,
+            at=now,
+            agent=agent.pk,
+            agent_name=agent.name,
+            how="replied",
+        )
 
 
 @transaction.atomic
@@ -192,8 +228,14 @@ def reply_send(
     now = at or timezone.now()
     _take_ownership(conversation, agent, now)
     message = _message_create(
-        conversation=conversation, direction=Direction.OUTBOUND, text=text, author=agent.user,
-        channel=conversation.channel, at=now, attachments=attachments, findings=findings,
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        text=text,
+        author=agent.user,
+        channel=conversation.channel,
+        at=now,
+        attachments=attachments,
+        findings=findings,
     )
     fields = ["last_message_at"]
     conversation.last_message_at = now
@@ -201,8 +243,14 @@ def reply_send(
         conversation.first_response_at = now
         fields.append("first_response_at")
     conversation.save(update_fields=fields)
-    event_record(conversation=conversation, kind=EventKind.REPLIED, actor=agent.user, at=now,
-                 message=message.pk, agent=agent.pk)
+    event_record(
+        conversation=conversation,
+        kind=EventKind.REPLIED,
+        actor=agent.user,
+        at=now,
+        message=message.pk,
+        agent=agent.pk,
+    )
     if resolve:
         _resolve(conversation, agent, now)
     elif conversation.status not in DONE_STATUSES:
@@ -215,10 +263,21 @@ def note_add(*, conversation: Conversation, agent: Agent, text: str) -> Message:
     """An internal note: for colleagues only, never sent to the customer."""
     text = clean_body(text)
     now = timezone.now()
-    message = _message_create(conversation=conversation, direction=Direction.NOTE, text=text,
-                              author=agent.user, channel=conversation.channel, at=now)
-    event_record(conversation=conversation, kind=EventKind.NOTED, actor=agent.user, at=now,
-                 message=message.pk)
+    message = _message_create(
+        conversation=conversation,
+        direction=Direction.NOTE,
+        text=text,
+        author=agent.user,
+        channel=conversation.channel,
+        at=now,
+    )
+    event_record(
+        conversation=conversation,
+        kind=EventKind.NOTED,
+        actor=agent.user,
+        at=now,
+        message=message.pk,
+    )
     return message
 
 
@@ -232,8 +291,15 @@ def conversation_assign(*, conversation: Conversation, agent: Agent, actor: User
         conversation.status = Status.OPEN
         fields.append("status")
     conversation.save(update_fields=fields)
-    event_record(conversation=conversation, kind=EventKind.ASSIGNED, actor=actor, at=now,
-                 agent=agent.pk, agent_name=agent.name, how="assigned")
+    event_record(
+        conversation=conversation,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        at=now,
+        agent=agent.pk,
+        agent_name=agent.name,
+        how="assigned",
+    )
 
 
 @transaction.atomic
@@ -248,8 +314,12 @@ def conversation_transfer(
     """A warm transfer: the handoff note is required so the customer never repeats themselves."""
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": "Write a handoff note: what the customer needs, what you "
-                               "already tried, and what is next — so they never have to repeat it."})
+        raise ValidationError(
+            {
+                "note": "Write a handoff note: what the customer needs, what you "
+                "already tried, and what is next — so they never have to repeat it."
+            }
+        )
     if to_agent is None and to_team is None:
         raise ValidationError({"to": "Choose an agent or a team to transfer to."})
     if to_agent is not None and to_agent.pk == (conversation.owner_id or 0) and to_team is None:
@@ -273,7 +343,10 @@ def conversation_transfer(
         conversation.status = Status.OPEN
     conversation.save(update_fields=["team", "owner", "queued_at", "status"])
     event_record(
-        conversation=conversation, kind=EventKind.TRANSFERRED, actor=actor.user, at=now,
+        conversation=conversation,
+        kind=EventKind.TRANSFERRED,
+        actor=actor.user,
+        at=now,
         note=note,
         from_agent=from_owner.pk if from_owner else None,
         from_agent_name=from_owner.name if from_owner else "",
@@ -288,8 +361,9 @@ def conversation_transfer(
 
 
 @transaction.atomic
-def severity_change(*, conversation: Conversation, actor: User | None, severity: int,
-                    reason: str = "") -> None:
+def severity_change(
+    *, conversation: Conversation, actor: User | None, severity: int, reason: str = ""
+) -> None:
     if severity not in Severity.values:
         raise ValidationError({"severity": "Choose a severity: low, normal, high or urgent."})
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -298,8 +372,14 @@ def severity_change(*, conversation: Conversation, actor: User | None, severity:
         return
     conversation.severity = severity
     conversation.save(update_fields=["severity"])
-    event_record(conversation=conversation, kind=EventKind.SEVERITY_CHANGED, actor=actor,
-                 old=old, new=severity, reason=reason[:500])
+    event_record(
+        conversation=conversation,
+        kind=EventKind.SEVERITY_CHANGED,
+        actor=actor,
+        old=old,
+        new=severity,
+        reason=reason[:500],
+    )
 
 
 def _resolve(conversation: Conversation, agent: Agent, now: datetime) -> None:
@@ -308,8 +388,9 @@ def _resolve(conversation: Conversation, agent: Agent, now: datetime) -> None:
     if conversation.owner_id is None:
         conversation.owner = agent
     conversation.save(update_fields=["status", "resolved_at", "owner"])
-    event_record(conversation=conversation, kind=EventKind.RESOLVED, actor=agent.user, at=now,
-                 agent=agent.pk)
+    event_record(
+        conversation=conversation, kind=EventKind.RESOLVED, actor=agent.user, at=now, agent=agent.pk
+    )
 
 
 @transaction.atomic
@@ -326,8 +407,9 @@ def _reopen(conversation: Conversation, *, actor: User | None, now: datetime, re
     conversation.closed_at = None
     conversation.queued_at = now
     conversation.save(update_fields=["status", "resolved_at", "closed_at", "queued_at"])
-    event_record(conversation=conversation, kind=EventKind.REOPENED, actor=actor, at=now,
-                 reason=reason)
+    event_record(
+        conversation=conversation, kind=EventKind.REOPENED, actor=actor, at=now, reason=reason
+    )
 
 
 @transaction.atomic
@@ -348,8 +430,12 @@ def conversation_merge(*, source: Conversation, target: Conversation, agent: Age
     if source.customer_id != target.customer_id:
         raise ValidationError({"target": "Only conversations of the same customer can be merged."})
     if target.merged_into_id:
-        raise ValidationError({"target": "That conversation was itself merged; merge into "
-                               f"#{target.merged_into_id} instead."})
+        raise ValidationError(
+            {
+                "target": "That conversation was itself merged; merge into "
+                f"#{target.merged_into_id} instead."
+            }
+        )
     if source.merged_into_id:
         raise ValidationError({"source": "This conversation is already merged."})
     now = timezone.now()
@@ -360,18 +446,32 @@ def conversation_merge(*, source: Conversation, target: Conversation, agent: Age
     source.status = Status.CLOSED
     source.closed_at = now
     source.save(update_fields=["merged_into", "status", "closed_at"])
-    event_record(conversation=source, kind=EventKind.MERGED, actor=agent.user, at=now,
-                 into=target.pk, messages=moved)
-    event_record(conversation=target, kind=EventKind.MERGED, actor=agent.user, at=now,
-                 merged_from=source.pk, messages=moved, subject=source.subject)
+    event_record(
+        conversation=source,
+        kind=EventKind.MERGED,
+        actor=agent.user,
+        at=now,
+        into=target.pk,
+        messages=moved,
+    )
+    event_record(
+        conversation=target,
+        kind=EventKind.MERGED,
+        actor=agent.user,
+        at=now,
+        merged_from=source.pk,
+        messages=moved,
+        subject=source.subject,
+    )
     target.last_message_at = max(target.last_message_at, source.last_message_at)
     target.save(update_fields=["last_message_at"])
     return target
 
 
 @transaction.atomic
-def rating_submit(*, conversation: Conversation, user: User, satisfaction: int, effort: int,
-                  comment: str = "") -> Rating:
+def rating_submit(
+    *, conversation: Conversation, user: User, satisfaction: int, effort: int, comment: str = ""
+) -> Rating:
     """The customer rates a resolved conversation: how satisfied, and how much effort it took."""
     if conversation.customer.user_id != user.pk:
         raise PermissionDenied("Only the customer can rate their conversation.")
@@ -388,9 +488,19 @@ def rating_submit(*, conversation: Conversation, user: User, satisfaction: int, 
     now = timezone.now()
     rating, _ = Rating.objects.update_or_create(
         conversation=conversation,
-        defaults={"satisfaction": satisfaction, "effort": effort, "comment": comment.strip(),
-                  "created_at": now},
+        defaults={
+            "satisfaction": satisfaction,
+            "effort": effort,
+            "comment": comment.strip(),
+            "created_at": now,
+        },
     )
-    event_record(conversation=conversation, kind=EventKind.RATED, actor=user, at=now,
-                 satisfaction=satisfaction, effort=effort)
+    event_record(
+        conversation=conversation,
+        kind=EventKind.RATED,
+        actor=user,
+        at=now,
+        satisfaction=satisfaction,
+        effort=effort,
+    )
     return rating

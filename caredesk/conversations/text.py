@@ -18,8 +18,10 @@ def clean_body(text: str | None, *, field: str = "text") -> str:
     limit = settings.CAREDESK_MAX_MESSAGE_CHARS
     if len(text) > limit:
         raise ValidationError(
-            {field: f"This message is {len(text):,} characters long; the limit is {limit:,}. "
-             "Please shorten it or attach the rest as a file."}
+            {
+                field: f"This message is {len(text):,} characters long; the limit is {limit:,}. "
+                "Please shorten it or attach the rest as a file."
+            }
         )
     return text
 

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,7 +18,7 @@ from caredesk.conversations.forms import MergeForm, NoteForm, ReplyForm, Severit
 from caredesk.conversations.models import Conversation, Severity
 from caredesk.customers.models import Customer
 from caredesk.customers.selectors import customer_history
-from caredesk.people.decorators import agent_required
+from caredesk.people.decorators import AgentRequest, agent_required
 from caredesk.people.models import Agent, Team
 from caredesk.people.selectors import conversations_visible_to
 
@@ -38,8 +38,8 @@ def _error_text(exc: ValidationError) -> str:
 
 @require_GET
 @agent_required
-def inbox(request: HttpRequest, view: str = "queue") -> HttpResponse:
-    agent: Agent = request.agent  # type: ignore[attr-defined]
+def inbox(request: AgentRequest, view: str = "queue") -> HttpResponse:
+    agent: Agent = request.agent
     context: dict[str, Any] = {"view": view, "title": INBOX_TITLES[view], "views": INBOX_TITLES}
     if view == "queue":
         qs = queue.queue_for_agent(agent)
@@ -54,14 +54,16 @@ def inbox(request: HttpRequest, view: str = "queue") -> HttpResponse:
         )
         context["conversations"] = page.object_list
     context["page"] = page
-    template = "desk/_inbox_rows.html" if request.htmx and request.GET.get("rows") else "desk/inbox.html"
+    template = (
+        "desk/_inbox_rows.html" if request.htmx and request.GET.get("rows") else "desk/inbox.html"
+    )
     return render(request, template, context)
 
 
 @require_POST
 @agent_required
-def take_next(request: HttpRequest) -> HttpResponse:
-    conversation = queue.take_next(agent=request.agent)  # type: ignore[attr-defined]
+def take_next(request: AgentRequest) -> HttpResponse:
+    conversation = queue.take_next(agent=request.agent)
     if conversation is None:
         messages.info(request, "The queue is empty — nothing waiting for you right now.")
         return redirect("desk:queue")
@@ -69,16 +71,22 @@ def take_next(request: HttpRequest) -> HttpResponse:
     return redirect("desk:conversation", pk=conversation.pk)
 
 
-def _visible(request: HttpRequest, pk: int) -> Conversation:
-    qs = conversations_visible_to(request.user).select_related(  # type: ignore[arg-type]
+def _visible(request: AgentRequest, pk: int) -> Conversation:
+    qs = conversations_visible_to(request.user).select_related(
         "customer__organisation", "owner__user", "team", "merged_into"
     )
     return get_object_or_404(qs, pk=pk)
 
 
-def _page(request: HttpRequest, conversation: Conversation, *, status: int = 200,
-          **forms_: forms.Form) -> HttpResponse:
-    agent: Agent = request.agent  # type: ignore[attr-defined]
+def _page(
+    request: AgentRequest,
+    conversation: Conversation,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    **forms_: forms.Form,
+) -> HttpResponse:
+    agent: Agent = request.agent
     position = queue.queue_position(conversation)
     context: dict[str, Any] = {
         "conversation": conversation,
@@ -92,23 +100,30 @@ def _page(request: HttpRequest, conversation: Conversation, *, status: int = 200
         "severities": Severity.choices,
         "merge_targets": Conversation.objects.filter(
             customer=conversation.customer, merged_into__isnull=True
-        ).exclude(pk=conversation.pk).order_by("-created_at")[:20],
+        )
+        .exclude(pk=conversation.pk)
+        .order_by("-created_at")[:20],
         "reply_form": forms_.get("reply_form") or ReplyForm(),
         "note_form": forms_.get("note_form") or NoteForm(),
         "transfer_form": forms_.get("transfer_form") or TransferForm(),
-        "error": forms_.get("error"),
+        "error": error,
     }
     return render(request, "desk/conversation.html", context, status=status)
 
 
 @require_GET
 @agent_required
-def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_detail(request: AgentRequest, pk: int) -> HttpResponse:
     return _page(request, _visible(request, pk))
 
 
-def _act(request: HttpRequest, pk: int, form_class: type[forms.Form], form_key: str,
-         action: Callable[[Conversation, dict[str, Any]], str]) -> HttpResponse:
+def _act(
+    request: AgentRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    form_key: str,
+    action: Callable[[Conversation, dict[str, Any]], str],
+) -> HttpResponse:
     """Shared shape of every desk action: parse, call a service, redirect or show the error."""
     conversation = _visible(request, pk)
     form = form_class(request.POST)
@@ -117,8 +132,9 @@ def _act(request: HttpRequest, pk: int, form_class: type[forms.Form], form_key: 
             done = action(conversation, form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
-            return _page(request, conversation, status=400, error=_error_text(exc),
-                         **{form_key: form})
+            return _page(
+                request, conversation, status=400, error=_error_text(exc), **{form_key: form}
+            )
         messages.success(request, done)
         return redirect("desk:conversation", pk=conversation.pk)
     errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
@@ -137,12 +153,16 @@ def _findings(raw: str) -> list[dict[str, Any]] | None:
 
 @require_POST
 @agent_required
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
+def reply(request: AgentRequest, pk: int) -> HttpResponse:
     def action(c: Conversation, data: dict[str, Any]) -> str:
-        services.reply_send(conversation=c, agent=request.agent,  # type: ignore[attr-defined]
-                            text=data["text"], resolve=data["resolve"],
-                            findings=_findings(data["findings"]),
-                            attachments=request.FILES.getlist("attachments"))
+        services.reply_send(
+            conversation=c,
+            agent=request.agent,
+            text=data["text"],
+            resolve=data["resolve"],
+            findings=_findings(data["findings"]),
+            attachments=request.FILES.getlist("attachments"),
+        )
         return "Reply sent." + (" Conversation resolved." if data["resolve"] else "")
 
     return _act(request, pk, ReplyForm, "reply_form", action)
@@ -150,9 +170,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def note(request: HttpRequest, pk: int) -> HttpResponse:
+def note(request: AgentRequest, pk: int) -> HttpResponse:
     def action(c: Conversation, data: dict[str, Any]) -> str:
-        services.note_add(conversation=c, agent=request.agent, text=data["text"])  # type: ignore[attr-defined]
+        services.note_add(conversation=c, agent=request.agent, text=data["text"])
         return "Internal note added."
 
     return _act(request, pk, NoteForm, "note_form", action)
@@ -160,11 +180,15 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer(request: AgentRequest, pk: int) -> HttpResponse:
     def action(c: Conversation, data: dict[str, Any]) -> str:
-        services.conversation_transfer(conversation=c, actor=request.agent,  # type: ignore[attr-defined]
-                                       note=data["note"], to_agent=data["to_agent"],
-                                       to_team=data["to_team"])
+        services.conversation_transfer(
+            conversation=c,
+            actor=request.agent,
+            note=data["note"],
+            to_agent=data["to_agent"],
+            to_team=data["to_team"],
+        )
         target = data["to_agent"] or data["to_team"]
         return f"Transferred to {target} with your handoff note."
 
@@ -173,10 +197,14 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def severity(request: HttpRequest, pk: int) -> HttpResponse:
+def severity(request: AgentRequest, pk: int) -> HttpResponse:
     def action(c: Conversation, data: dict[str, Any]) -> str:
-        services.severity_change(conversation=c, actor=request.user,  # type: ignore[arg-type]
-                                 severity=data["severity"], reason=data["reason"])
+        services.severity_change(
+            conversation=c,
+            actor=request.user,
+            severity=data["severity"],
+            reason=data["reason"],
+        )
         return f"Severity set to {Severity(data['severity']).label.lower()}."
 
     return _act(request, pk, SeverityForm, "severity_form", action)
@@ -184,9 +212,9 @@ def severity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def resolve(request: AgentRequest, pk: int) -> HttpResponse:
     def action(c: Conversation, data: dict[str, Any]) -> str:
-        services.conversation_resolve(conversation=c, agent=request.agent)  # type: ignore[attr-defined]
+        services.conversation_resolve(conversation=c, agent=request.agent)
         return "Resolved. The customer can now rate it."
 
     return _act(request, pk, forms.Form, "action_form", action)
@@ -194,9 +222,9 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: AgentRequest, pk: int) -> HttpResponse:
     def action(c: Conversation, data: dict[str, Any]) -> str:
-        services.conversation_reopen(conversation=c, actor=request.user)  # type: ignore[arg-type]
+        services.conversation_reopen(conversation=c, actor=request.user)
         return "Reopened."
 
     return _act(request, pk, forms.Form, "action_form", action)
@@ -204,14 +232,14 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def merge(request: HttpRequest, pk: int) -> HttpResponse:
+def merge(request: AgentRequest, pk: int) -> HttpResponse:
     source = _visible(request, pk)
     form = MergeForm(request.POST)
     if not form.is_valid():
         return _page(request, source, status=400, error="Choose a conversation to merge into.")
     target = _visible(request, form.cleaned_data["target"])
     try:
-        services.conversation_merge(source=source, target=target, agent=request.agent)  # type: ignore[attr-defined]
+        services.conversation_merge(source=source, target=target, agent=request.agent)
     except ValidationError as exc:
         return _page(request, source, status=400, error=_error_text(exc))
     messages.success(request, f"Merged #{source.pk} into this conversation; nothing was lost.")
@@ -220,10 +248,10 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @agent_required
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: AgentRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer.objects.select_related("organisation"), pk=pk)
-    visible = conversations_visible_to(request.user)  # type: ignore[arg-type]
-    if not visible.filter(customer=customer).exists() and not request.agent.sees_everything:  # type: ignore[attr-defined]
+    visible = conversations_visible_to(request.user)
+    if not visible.filter(customer=customer).exists() and not request.agent.sees_everything:
         raise Http404("No such customer.")
-    history = customer_history(customer).filter(pk__in=visible.values("pk"))  # type: ignore[attr-defined]
+    history = customer_history(customer).filter(pk__in=visible.values("pk"))
     return render(request, "desk/customer.html", {"customer": customer, "history": history})

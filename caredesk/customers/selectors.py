@@ -10,13 +10,14 @@ from caredesk.customers.models import Customer
 HISTORY_LIMIT = 50
 
 
-def customer_history(customer: Customer, *, exclude: Conversation | None = None,
-                     limit: int = HISTORY_LIMIT) -> QuerySet[Conversation]:
+def customer_history(
+    customer: Customer, *, exclude: Conversation | None = None, limit: int = HISTORY_LIMIT
+) -> QuerySet[Conversation]:
     """Every earlier conversation with its messages (notes included for agents), newest first."""
     qs = Conversation.objects.filter(customer=customer).select_related("owner__user", "team")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     messages = Message.objects.exclude(direction=Direction.NOTE).select_related("author")
-    return qs.order_by("-created_at").prefetch_related(
-        Prefetch("messages", queryset=messages)
-    )[:limit]
+    return qs.order_by("-created_at").prefetch_related(Prefetch("messages", queryset=messages))[
+        :limit
+    ]

@@ -9,10 +9,28 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
+from caredesk.customers.models import Customer
+from caredesk.people.models import Agent, User
 from caredesk.people.selectors import agent_of
 
 View = Callable[..., HttpResponse]
+
+
+class AgentRequest(HttpRequest):
+    """A request the desk has checked: the user is an agent, available as `request.agent`."""
+
+    agent: Agent
+    user: User  # type: ignore[assignment]
+    htmx: HtmxDetails
+
+
+class CustomerRequest(HttpRequest):
+    """A request the portal has checked: the user is a customer, as `request.customer`."""
+
+    customer: Customer
+    user: User  # type: ignore[assignment]
 
 
 def agent_required(view: View) -> View:
@@ -23,7 +41,7 @@ def agent_required(view: View) -> View:
         agent = agent_of(request.user)
         if agent is None:
             raise PermissionDenied("The desk is for agents. Customers use the portal.")
-        request.agent = agent  # type: ignore[attr-defined]
+        request.agent = agent  # type: ignore[attr-defined]  # becomes an AgentRequest
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -37,7 +55,7 @@ def customer_required(view: View) -> View:
         customer = getattr(request.user, "customer", None)
         if customer is None:
             raise PermissionDenied("The portal is for customers. Agents use the desk.")
-        request.customer = customer  # type: ignore[attr-defined]
+        request.customer = customer  # type: ignore[attr-defined]  # a CustomerRequest
         return view(request, *args, **kwargs)
 
     return wrapper

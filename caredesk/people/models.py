@@ -29,13 +29,13 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person who logs in: a customer on the portal or an agent on the desk."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment,misc]
     email = models.EmailField("email address", unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
@@ -84,7 +84,8 @@ class Agent(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     teams = models.ManyToManyField(Team, related_name="agents", blank=True)
     capacity = models.PositiveIntegerField(
-        default=8, help_text="Open conversations this agent can hold before auto-assignment skips them."
+        default=8,
+        help_text="Open conversations this agent can hold before auto-assignment skips them.",
     )
     presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
     last_assigned_at = models.DateTimeField(null=True, blank=True)

@@ -21,7 +21,7 @@ def agent_of(user: Any) -> Agent | None:
 
 
 def conversations_visible_to(user: User) -> QuerySet[Conversation]:
-    """A customer sees their own; an agent their teams' (and the shared queue); a lead everything."""
+    """A customer sees their own; an agent their teams' and the shared queue; a lead all."""
     qs = Conversation.objects.all()
     agent = agent_of(user)
     if agent is not None:

@@ -1,0 +1,144 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from caredesk.customers.models import Customer
+from caredesk.customers.tests.factories import CustomerFactory
+from caredesk.people.models import Agent, Role, Team
+from caredesk.people.tests.factories import PASSWORD, AgentFactory, TeamFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    return TeamFactory(name="Billing")
+
+
+@pytest.fixture
+def other_team(db: None) -> Team:
+    return TeamFactory(name="Technical")
+
+
+@pytest.fixture
+def agent(team: Team) -> Agent:
+    return AgentFactory(teams=[team])
+
+
+@pytest.fixture
+def lead(db: None) -> Agent:
+    return AgentFactory(role=Role.LEAD)
+
+
+@pytest.fixture
+def customer(db: None) -> Customer:
+    return CustomerFactory()
+
+
+def login(client: Client, email: str) -> Client:
+    assert client.login(email=email, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def agent_client(agent: Agent) -> Client:
+    return login(Client(), agent.user.email)
+
+
+@pytest.fixture
+def customer_client(customer: Customer) -> Client:
+    assert customer.user is not None
+    return login(Client(), customer.user.email)
+
+
+# --- Browser tests: Playwright driving Debian's Chromium (never a downloaded browser) ---------
+CHROMIUM = os.environ.get("CAREDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = Path(
+        os.environ.get("CAREDESK_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts")
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}; `bin/caredesk test` installs Debian's chromium"
+        )
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
+    # itself are still synchronous and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class BrowserSession:
+    """One person's browser tab, logged in, saving a screenshot per step."""
+
+    def __init__(self, browser: Any, base_url: str, artifacts: Path, who: str) -> None:
+        self.context = browser.new_context(
+            base_url=base_url, viewport={"width": 1280, "height": 900}
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.artifacts = artifacts
+        self.who = who
+        self.dialogs: list[str] = []
+        self.page.on("dialog", self._on_dialog)
+
+    def _on_dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def login(self, email: str, password: str = PASSWORD) -> None:
+        self.page.goto("/login/")
+        self.page.fill("input[name=username]", email)
+        self.page.fill("input[name=password]", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state("networkidle")
+
+    def shot(self, step: str) -> None:
+        self.page.screenshot(path=str(self.artifacts / f"{step}-{self.who}.png"), full_page=True)
+
+
+@pytest.fixture
+def open_browser(browser: Any, live_server: Any, artifacts_dir: Path) -> Iterator[Any]:
+    sessions: list[BrowserSession] = []
+
+    def make(who: str) -> BrowserSession:
+        session = BrowserSession(browser, live_server.url, artifacts_dir, who)
+        sessions.append(session)
+        return session
+
+    yield make
+    for s in sessions:
+        s.context.close()

@@ -1,0 +1,232 @@
+"""Walk every URL and API route as every role and check the answer.
+
+Every named route must have a rule here, so a new route without one fails the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from caredesk.conftest import login
+from caredesk.conversations.models import Conversation
+from caredesk.conversations.tests.factories import make_conversation
+from caredesk.customers.tests.factories import CustomerFactory
+from caredesk.people.models import Role
+from caredesk.people.tests.factories import AgentFactory, TeamFactory
+
+ROLES = ("anonymous", "customer", "other_customer", "agent", "other_agent", "lead")
+
+
+def _walk(patterns: list[Any], ns: str = "") -> Iterator[str]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, ns + (f"{p.namespace}:" if p.namespace else ""))
+        elif isinstance(p, URLPattern):
+            yield ns + (p.name or f"<unnamed {p.pattern}>")
+
+
+def all_route_names() -> set[str]:
+    return {n for n in _walk(get_resolver().url_patterns) if not n.startswith("admin:")}
+
+
+@dataclass
+class Rule:
+    method: str
+    expect: dict[str, int]
+    target: str | None = None  # "conversation" or "customer": which id goes in the URL
+    data: dict[str, Any] = field(default_factory=dict)
+    json: bool = False
+
+
+PAGE = {
+    "anonymous": 302,
+    "customer": 200,
+    "other_customer": 200,
+    "agent": 200,
+    "other_agent": 200,
+    "lead": 200,
+}
+AUTH_ONLY = {
+    "anonymous": 302,
+    "customer": 302,
+    "other_customer": 302,
+    "agent": 302,
+    "other_agent": 302,
+    "lead": 302,
+}
+PORTAL = {
+    "anonymous": 302,
+    "customer": 200,
+    "other_customer": 200,
+    "agent": 403,
+    "other_agent": 403,
+    "lead": 403,
+}
+DESK = {
+    "anonymous": 302,
+    "customer": 403,
+    "other_customer": 403,
+    "agent": 200,
+    "other_agent": 200,
+    "lead": 200,
+}
+
+
+def desk_action(ok: int) -> dict[str, int]:
+    return {
+        "anonymous": 302,
+        "customer": 403,
+        "other_customer": 403,
+        "agent": ok,
+        "other_agent": 404,
+        "lead": ok,
+    }
+
+
+def api(
+    ok: int,
+    *,
+    anonymous: int = 401,
+    customer: int | None = None,
+    other_customer: int = 404,
+    other_agent: int = 404,
+) -> dict[str, int]:
+    return {
+        "anonymous": anonymous,
+        "customer": ok if customer is None else customer,
+        "other_customer": other_customer,
+        "agent": ok,
+        "other_agent": other_agent,
+        "lead": ok,
+    }
+
+
+RULES: dict[str, Rule] = {
+    "home": Rule("get", AUTH_ONLY),
+    "login": Rule("get", {**AUTH_ONLY, "anonymous": 200}),
+    "logout": Rule("post", AUTH_ONLY),
+    "signup": Rule("get", PAGE),
+    "portal:list": Rule("get", PORTAL),
+    "portal:new": Rule("get", PORTAL),
+    "portal:conversation": Rule("get", {**PORTAL, "other_customer": 404}, "conversation"),
+    "portal:rate": Rule(
+        "post",
+        {**PORTAL, "customer": 400, "other_customer": 404},
+        "conversation",
+        {"satisfaction": 5, "effort": 1},
+    ),
+    "desk:queue": Rule("get", DESK),
+    "desk:mine": Rule("get", DESK),
+    "desk:team": Rule("get", DESK),
+    "desk:waiting": Rule("get", DESK),
+    "desk:take_next": Rule("post", {**DESK, "agent": 302, "other_agent": 302, "lead": 302}),
+    "desk:conversation": Rule("get", desk_action(200), "conversation"),
+    "desk:reply": Rule("post", desk_action(400), "conversation", {"text": ""}),
+    "desk:note": Rule("post", desk_action(400), "conversation", {"text": ""}),
+    "desk:transfer": Rule("post", desk_action(400), "conversation", {"note": ""}),
+    "desk:severity": Rule("post", desk_action(302), "conversation", {"severity": 3}),
+    "desk:resolve": Rule("post", desk_action(302), "conversation"),
+    "desk:reopen": Rule("post", desk_action(400), "conversation"),
+    "desk:merge": Rule("post", desk_action(400), "conversation", {"target": ""}),
+    "desk:customer": Rule("get", desk_action(200), "customer"),
+    "api:openapi-json": Rule("get", PAGE | {"anonymous": 200}),
+    "api:openapi-view": Rule("get", PAGE | {"anonymous": 200}),
+    "api:api-root": Rule("get", {r: 404 for r in ROLES}),
+    "api:conversation_list": Rule("get", api(200, other_customer=200, other_agent=200)),
+    "api:conversation_create": Rule(
+        "post", api(422, other_customer=422, other_agent=422), json=True
+    ),
+    "api:conversation_get": Rule("get", api(200), "conversation"),
+    "api:message_create": Rule("post", api(400), "conversation", {"text": ""}, json=True),
+    "api:conversation_transfer": Rule(
+        "post", api(400, customer=403, other_customer=403), "conversation", {"note": ""}, json=True
+    ),
+    "api:queue_list": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
+    "api:queue_take_next": Rule(
+        "post", api(200, customer=403, other_customer=403, other_agent=204)
+    ),
+}
+
+
+def test_every_route_has_a_rule() -> None:
+    names = all_route_names()
+    covered = set(RULES)
+    missing = names - covered
+    assert not missing, f"routes without a permission rule: {sorted(missing)}"
+    assert not covered - names, f"rules for routes that no longer exist: {sorted(covered - names)}"
+
+
+def _client_for(role: str, world: dict[str, Any]) -> Client:
+    client = Client()
+    if role != "anonymous":
+        login(client, world[role])
+    return client
+
+
+@pytest.fixture
+def world(db: None) -> dict[str, Any]:
+    team, other = TeamFactory(name="Billing"), TeamFactory(name="Technical")
+    customer, other_customer = CustomerFactory(), CustomerFactory()
+    agent = AgentFactory(teams=[team])
+    other_agent = AgentFactory(teams=[other])
+    lead = AgentFactory(role=Role.LEAD)
+    conversation = make_conversation(customer=customer, team=team)
+    return {
+        "customer": customer.user.email,
+        "other_customer": other_customer.user.email,
+        "agent": agent.user.email,
+        "other_agent": other_agent.user.email,
+        "lead": lead.user.email,
+        "conversation": conversation,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_route_answers_each_role_as_expected(name: str, role: str, world: dict[str, Any]) -> None:
+    rule = RULES[name]
+    conversation: Conversation = world["conversation"]
+    kwargs = {}
+    if rule.target == "conversation":
+        kwargs = {"pk": conversation.pk}
+    elif rule.target == "customer":
+        kwargs = {"pk": conversation.customer_id}
+    url = reverse(name, kwargs=kwargs)
+    client = _client_for(role, world)
+    if rule.method == "get":
+        response = client.get(url)
+    elif rule.json:
+        response = client.post(url, rule.data, content_type="application/json")
+    else:
+        response = client.post(url, rule.data)
+    assert response.status_code == rule.expect[role], (
+        f"{name} as {role}: got {response.status_code}, expected {rule.expect[role]}"
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_unknown_ids_are_404_for_everyone_who_may_look(role: str, world: dict[str, Any]) -> None:
+    client = _client_for(role, world)
+    desk = client.get(reverse("desk:conversation", kwargs={"pk": 999999}))
+    portal = client.get(reverse("portal:conversation", kwargs={"pk": 999999}))
+    assert desk.status_code == {"anonymous": 302, "customer": 403, "other_customer": 403}.get(
+        role, 404
+    )
+    assert portal.status_code == {
+        "anonymous": 302,
+        "agent": 403,
+        "other_agent": 403,
+        "lead": 403,
+    }.get(role, 404)
+
+
+def test_admin_is_closed_to_everyone_but_staff(world: dict[str, Any]) -> None:
+    for role in ROLES:
+        response = _client_for(role, world).get(reverse("admin:index"))
+        assert response.status_code == 302, role

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test run: lint, types, then the suite on SQLite and again on a real PostgreSQL server.
+# Run it through `bin/caredesk test`, which prepares the virtual environment first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY=.venv/bin/python
+scripts/system-packages.sh postgresql chromium fonts-dejavu-core
+
+echo "== ruff"; .venv/bin/ruff check caredesk bench
+echo "== mypy"; .venv/bin/mypy caredesk
+
+export CAREDESK_DATA_DIR="${CAREDESK_DATA_DIR:-$(mktemp -d /tmp/caredesk-test.XXXXXX)}"
+export CAREDESK_ARTIFACTS="${CAREDESK_ARTIFACTS:-$ROOT/test-artifacts}"
+mkdir -p "$CAREDESK_ARTIFACTS"
+
+echo "== pytest on SQLite"
+env -u DATABASE_URL "$PY" -m pytest -q "$@"
+
+echo "== pytest on PostgreSQL"
+if [ -n "${DATABASE_URL:-}" ]; then
+  "$PY" -m pytest -q "$@"
+else
+  pgdir="$(mktemp -d /tmp/caredesk-pg.XXXXXX)"
+  trap 'scripts/postgres.sh stop "$pgdir"' EXIT
+  scripts/postgres.sh start "$pgdir" 54329
+  DATABASE_URL="postgres://postgres@127.0.0.1:54329/caredesk" "$PY" -m pytest -q "$@"
+fi
+echo "== all green"
