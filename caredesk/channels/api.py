@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
 from caredesk.conversations import queue, services
@@ -194,7 +194,7 @@ def conversation_create(request: HttpRequest, payload: ConversationIn) -> Any:
         team=team,
         severity=severity,  # type: ignore[arg-type]
     )
-    return 201, _detail(request, conversation)
+    return Status(201, _detail(request, conversation))
 
 
 @api.get("/conversations/{pk}", response=ConversationDetail, tags=["conversations"])
@@ -216,7 +216,7 @@ def message_create(request: HttpRequest, pk: int, payload: MessageIn) -> Any:
         message = services.customer_message_add(
             conversation=conversation, text=payload.text, author=_user(request), channel=Channel.API
         )
-    return 201, _message_out(message)
+    return Status(201, _message_out(message))
 
 
 @api.post(
@@ -262,5 +262,5 @@ def queue_take_next(request: HttpRequest) -> Any:
     agent = _agent_required(request)
     conversation = queue.take_next(agent=agent)
     if conversation is None:
-        return 204, None
+        return Status(204, None)
     return conversation

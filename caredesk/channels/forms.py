@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 
 class SignupForm(forms.Form):
@@ -23,11 +22,3 @@ class RatingForm(forms.Form):
     satisfaction = forms.TypedChoiceField(choices=[(i, i) for i in range(1, 6)], coerce=int)
     effort = forms.TypedChoiceField(choices=[(i, i) for i in range(1, 6)], coerce=int)
     comment = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's validation errors on the form field they belong to."""
-    errors = exc.message_dict if hasattr(exc, "message_dict") else {"__all__": exc.messages}
-    for field, messages in errors.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)

@@ -14,10 +14,10 @@ from caredesk.channels.forms import (
     CustomerReplyForm,
     NewConversationForm,
     RatingForm,
-    add_service_errors,
 )
 from caredesk.conversations import queue, selectors, services
 from caredesk.conversations.models import Channel, Conversation
+from caredesk.forms import add_service_errors
 from caredesk.people.decorators import CustomerRequest, customer_required
 
 

@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from caredesk.channels.forms import SignupForm, add_service_errors
+from caredesk.channels.forms import SignupForm
 from caredesk.customers.services import customer_signup
+from caredesk.forms import add_service_errors
 from caredesk.people.selectors import agent_of
 
 

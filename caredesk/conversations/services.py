@@ -473,6 +473,9 @@ def rating_submit(
     *, conversation: Conversation, user: User, satisfaction: int, effort: int, comment: str = ""
 ) -> Rating:
     """The customer rates a resolved conversation: how satisfied, and how much effort it took."""
+    conversation = (
+        Conversation.objects.select_for_update().select_related("customer").get(pk=conversation.pk)
+    )
     if conversation.customer.user_id != user.pk:
         raise PermissionDenied("Only the customer can rate their conversation.")
     if conversation.status not in DONE_STATUSES:

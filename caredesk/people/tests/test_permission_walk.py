@@ -111,7 +111,7 @@ RULES: dict[str, Rule] = {
     "home": Rule("get", AUTH_ONLY),
     "login": Rule("get", {**AUTH_ONLY, "anonymous": 200}),
     "logout": Rule("post", AUTH_ONLY),
-    "signup": Rule("get", PAGE),
+    "signup": Rule("get", PAGE | {"anonymous": 200}),
     "portal:list": Rule("get", PORTAL),
     "portal:new": Rule("get", PORTAL),
     "portal:conversation": Rule("get", {**PORTAL, "other_customer": 404}, "conversation"),
