@@ -1,0 +1,284 @@
+"""The demo desk: people, organisations and ninety days of conversations.
+
+`demo_seed` casts the people (rows written directly: hashing a password per customer would take
+minutes and proves nothing), then plays one `Story` per conversation — through the real services
+by default, or with bulk inserts when `fast=True`. Demo people are recognisable by their address
+(`@demo.caredesk.test` for the desk and the demo customer, the reserved `.example` top-level
+domain for every other customer), which is how `demo_exists` and `demo_reset` find them without
+touching anyone else.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from caredesk.conversations.models import (
+    Attachment,
+    Conversation,
+    Event,
+    Message,
+    Rating,
+    Status,
+)
+from caredesk.customers.models import Customer, Identity, IdentityKind, Organisation
+from caredesk.demo import texts
+from caredesk.demo.fast import FastWriter
+from caredesk.demo.slow import SlowWriter
+from caredesk.demo.story import STATUS_WEIGHTS, Cast, CustomerSpec, Story, Storyteller
+from caredesk.people.models import Agent, Presence, Role, Team, User
+
+DEMO_DOMAIN = "demo.caredesk.test"
+DEMO_PASSWORD = "caredesk-demo"
+CUSTOMER_EMAIL = f"customer@{DEMO_DOMAIN}"
+AGENT_EMAIL = f"agent@{DEMO_DOMAIN}"
+LEAD_EMAIL = f"lead@{DEMO_DOMAIN}"
+DEMO_LOGINS = (CUSTOMER_EMAIL, AGENT_EMAIL, LEAD_EMAIL)
+CUSTOMER_TLD = ".example"
+FAST_BATCH = 2_000
+TEXT_POOL = 6  # variants per kind of text in fast mode; each is read by the engine once
+# The demo customer's own conversations, so the portal shows every stage of a problem.
+DEMO_CUSTOMER_STORIES = (
+    Status.WAITING_ON_CUSTOMER, Status.RESOLVED, Status.CLOSED, Status.WAITING_ON_US,
+    Status.NEW, Status.CLOSED,
+)
+# Billing: the demo agent and two colleagues; Technical: the demo agent and three more.
+TEAM_MEMBERS = {texts.BILLING: (0, 1, 2), texts.TECHNICAL: (0, 3, 4, 5)}
+PRESENCES = (Presence.ONLINE, Presence.ONLINE, Presence.AWAY, Presence.ONLINE, Presence.OFFLINE,
+             Presence.ONLINE, Presence.ONLINE)
+
+
+class DemoExistsError(RuntimeError):
+    """The demo users are already there; seeding again would mix two demos."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    organisations: int
+    customers: int
+    agents: int
+    teams: int
+    conversations: int
+    messages: int
+    events: int
+    ratings: int
+    first_created: datetime | None
+    last_created: datetime | None
+    seconds: float
+    fast: bool
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_severity: dict[int, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def lines(self) -> list[str]:
+        span = ""
+        if self.first_created and self.last_created:
+            days = (self.last_created - self.first_created).total_seconds() / 86400
+            span = f" over {days:.0f} days"
+        return [
+            f"Demo desk ready in {self.seconds:.1f} s ({'fast' if self.fast else 'services'}).",
+            f"  {self.conversations:,} conversations{span}, {self.messages:,} messages, "
+            f"{self.events:,} events, {self.ratings:,} ratings",
+            f"  {self.customers:,} customers in {self.organisations:,} organisations; "
+            f"{self.agents} agents and a lead in {self.teams} teams",
+            "  status: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.by_status.items())),
+            "  severity: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.by_severity.items())),
+            f"  log in with {', '.join(DEMO_LOGINS)} — password {DEMO_PASSWORD}",
+        ]
+
+
+def demo_exists() -> bool:
+    return User.objects.filter(email__in=DEMO_LOGINS).exists()
+
+
+def _demo_customers() -> QuerySet[Customer]:
+    emails = Identity.objects.filter(kind=IdentityKind.EMAIL).filter(
+        Q(value__endswith=CUSTOMER_TLD) | Q(value__endswith=f"@{DEMO_DOMAIN}")
+    )
+    return Customer.objects.filter(pk__in=emails.values("customer_id"))
+
+
+@transaction.atomic
+def demo_reset() -> None:
+    """Remove every demo row (found by address), children before parents; others stay."""
+    customers = _demo_customers()
+    org_ids = list(Organisation.objects.filter(customers__in=customers)
+                   .values_list("pk", flat=True).distinct())
+    conversations = Conversation.objects.filter(customer__in=customers)
+    Event.objects.filter(conversation__in=conversations).delete()
+    Rating.objects.filter(conversation__in=conversations).delete()
+    Attachment.objects.filter(message__conversation__in=conversations).delete()
+    Message.objects.filter(conversation__in=conversations).delete()
+    conversations.update(merged_into=None)
+    conversations.delete()
+    customers.delete()
+    Organisation.objects.filter(pk__in=org_ids, customers__isnull=True).delete()
+    User.objects.filter(Q(email__endswith=CUSTOMER_TLD) | Q(email__endswith=f"@{DEMO_DOMAIN}")
+                        ).delete()
+
+
+def _ascii(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain.lower() if ch.isalnum())
+
+
+def _cast_desk(password: str) -> tuple[list[Agent], dict[str, Team], Cast]:
+    teams = {name: Team.objects.get_or_create(name=name)[0] for name in TEAM_MEMBERS}
+    people = [*texts.AGENT_NAMES, texts.LEAD_NAME]
+    agents: list[Agent] = []
+    for index, (first, last) in enumerate(people):
+        email = {0: AGENT_EMAIL, len(people) - 1: LEAD_EMAIL}.get(
+            index, f"{_ascii(first)}.{_ascii(last)}@{DEMO_DOMAIN}")
+        user = User.objects.create(email=email, first_name=first, last_name=last,
+                                   password=password)
+        role = Role.LEAD if index == len(people) - 1 else Role.AGENT
+        agent = Agent.objects.create(user=user, role=role, presence=PRESENCES[index],
+                                     capacity=12 if index == 0 else 8)
+        agent.teams.set([teams[t] for t, members in TEAM_MEMBERS.items() if index in members])
+        agents.append(agent)
+    cast = Cast(first_names=tuple(first for first, _ in people),
+                teams=dict(TEAM_MEMBERS), lead=len(people) - 1, favourite=0)
+    return agents, teams, cast
+
+
+def _organisations(rng: random.Random, count: int) -> list[Organisation]:
+    orgs = []
+    for i in range(count):
+        name = texts.ORG_NAMES[i % len(texts.ORG_NAMES)]
+        if i >= len(texts.ORG_NAMES):
+            name += f" {texts.CITIES[(i // len(texts.ORG_NAMES)) % len(texts.CITIES)]}"
+        if i >= len(texts.ORG_NAMES) * (len(texts.CITIES) + 1):
+            name += f" {i}"
+        plan, low, high = rng.choices(texts.PLANS, weights=[15, 35, 30, 15, 5])[0]
+        revenue = rng.randint(low, high) if high else None
+        orgs.append(Organisation(name=name, plan=plan, annual_revenue=revenue))
+    return Organisation.objects.bulk_create(orgs)
+
+
+def _customers(rng: random.Random, count: int, password: str
+               ) -> tuple[list[Customer], list[CustomerSpec]]:
+    orgs = _organisations(rng, max(10, count // 6))
+    specs = [CustomerSpec(*texts.DEMO_CUSTOMER_NAME, has_login=True)]
+    specs += [CustomerSpec(rng.choice(texts.FIRST_NAMES), rng.choice(texts.LAST_NAMES),
+                           has_login=rng.random() < 0.75) for _ in range(count - 1)]
+    customers, users, identities = [], [], []
+    for i, spec in enumerate(specs):
+        org = rng.choice(orgs) if i == 0 or rng.random() < 0.7 else None
+        if i == 0:
+            email = CUSTOMER_EMAIL
+        else:
+            local = _ascii(org.name) if org else rng.choice(("mail", "post", "inbox"))
+            domain = local + CUSTOMER_TLD
+            email = f"{_ascii(spec.first)}.{_ascii(spec.last)}{i}@{domain}"
+        user = None
+        if spec.has_login:
+            user = User(email=email, first_name=spec.first, last_name=spec.last,
+                        password=password if i == 0 else "!")  # only the demo login can log in
+            users.append(user)
+        customer = Customer(name=f"{spec.first} {spec.last}", organisation=org, user=user,
+                            locale=rng.choices(("en", "de", "fr", "nl"), weights=[85, 5, 5, 5])[0])
+        customers.append(customer)
+        identities.append(Identity(customer=customer, kind=IdentityKind.EMAIL, value=email,
+                                   verified=spec.has_login))
+        if rng.random() < 0.1:
+            identities.append(Identity(customer=customer, kind=IdentityKind.EXTERNAL,
+                                       value=f"crm-{i:06d}", verified=True))
+    User.objects.bulk_create(users)
+    Customer.objects.bulk_create(customers)
+    Identity.objects.bulk_create(identities)
+    return customers, specs
+
+
+def _stories(rng: random.Random, teller: Storyteller, specs: list[CustomerSpec], size: int
+             ) -> Iterator[list[Story]]:
+    """Yield groups of stories (a conversation and its merged duplicate stay together)."""
+    made = 0
+    weights = [1.0 + 4.0 * (rng.random() < 0.12) for _ in specs]  # a few frequent writers
+    weights[0] = 0.0  # the demo customer gets exactly their own stories
+    for final in DEMO_CUSTOMER_STORIES[: max(0, min(size, len(DEMO_CUSTOMER_STORIES)))]:
+        made += 1
+        yield teller.tell(customer=0, spec=specs[0], final=final)
+    statuses, status_weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+    while made < size:
+        customer = rng.choices(range(len(specs)), weights=weights)[0]
+        final = rng.choices(statuses, weights=status_weights)[0]
+        group = teller.tell(customer=customer, spec=specs[customer], final=final,
+                            duplicate=made + 2 <= size and rng.random() < 0.03)
+        made += len(group)
+        yield group
+
+
+def demo_seed(*, size: int = 300, seed: int = 42, now: datetime | None = None,
+              fast: bool = False, reset: bool = False) -> DemoSummary:
+    """Fill the database with a believable desk; refuse if a demo is there unless `reset`."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    if demo_exists():
+        if not reset:
+            raise DemoExistsError(
+                "A demo desk already exists (its users are in the database). Run with reset "
+                "(--reset) to remove it and seed again."
+            )
+        demo_reset()
+    started = time.monotonic()
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    password = make_password(DEMO_PASSWORD)  # hashed once, shared by the demo logins
+    with transaction.atomic():
+        agents, teams, cast = _cast_desk(password)
+        customers, specs = _customers(rng, max(50, size // 5), password)
+    teller = Storyteller(rng=rng, cast=cast, now=now, pool=TEXT_POOL if fast else None)
+    if fast:
+        writer = FastWriter(agents=agents, teams=teams, customers=customers)
+        for group in _stories(rng, teller, specs, size):
+            for story in group:
+                writer.write(story)
+            if len(writer.conversations) >= FAST_BATCH:
+                writer.flush()
+        writer.flush()
+    else:
+        slow = SlowWriter(agents=agents, teams=teams, customers=customers)
+        with transaction.atomic():
+            for group in _stories(rng, teller, specs, size):
+                for story in group:
+                    slow.write(story)
+    return _summary(time.monotonic() - started, fast)
+
+
+def _summary(seconds: float, fast: bool) -> DemoSummary:
+    customers = _demo_customers()
+    conversations = Conversation.objects.filter(customer__in=customers)
+    span = conversations.aggregate(first=Min("created_at"), last=Max("created_at"))
+    return DemoSummary(
+        organisations=Organisation.objects.filter(customers__in=customers).distinct().count(),
+        customers=customers.count(),
+        agents=Agent.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}",
+                                    role=Role.AGENT).count(),
+        teams=Team.objects.filter(name__in=TEAM_MEMBERS).count(),
+        conversations=conversations.count(),
+        messages=Message.objects.filter(conversation__in=conversations).count(),
+        events=Event.objects.filter(conversation__in=conversations).count(),
+        ratings=Rating.objects.filter(conversation__in=conversations).count(),
+        first_created=span["first"],
+        last_created=span["last"],
+        seconds=seconds,
+        fast=fast,
+        by_status={row["status"]: row["n"] for row in
+                   conversations.values("status").annotate(n=Count("pk"))},
+        by_severity={row["severity"]: row["n"] for row in
+                     conversations.values("severity").annotate(n=Count("pk"))},
+    )
+
+
+__all__ = ["DemoExistsError", "DemoSummary", "Story", "demo_exists", "demo_reset", "demo_seed"]

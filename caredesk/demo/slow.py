@@ -1,0 +1,151 @@
+"""Playing stories through the desk's real services, so the demo also proves the desk works.
+
+Several services take no `at=` argument (notes, transfers, ratings, merges, and the severity
+change a risk reading triggers), so each step runs with Django's clock set to the step's time:
+every row and event the services write is then stamped in the past exactly as if it had happened
+then, and nothing here needs to know how a service records its events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from unittest import mock
+
+from caredesk.conversations import services
+from caredesk.conversations.events import event_record
+from caredesk.conversations.models import Channel, Conversation, EventKind, Status
+from caredesk.customers.models import Customer
+from caredesk.demo import story as s
+from caredesk.people.models import Agent, Team, User
+
+
+@contextmanager
+def clock(at: datetime) -> Iterator[None]:
+    """Django's `timezone.now()` answers `at` inside the block (services call it by attribute)."""
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        yield
+
+
+def conversation_close(*, conversation: Conversation, at: datetime) -> None:
+    """What closing a resolved conversation records; no service does this yet (see the report).
+
+    Kept to the services' shape: a `status_changed` event with `old` and `new`, and `closed_at`.
+    """
+    conversation = Conversation.objects.get(pk=conversation.pk)
+    old = conversation.status
+    conversation.status = Status.CLOSED
+    conversation.closed_at = at
+    conversation.save(update_fields=["status", "closed_at"])
+    event_record(
+        conversation=conversation,
+        kind=EventKind.STATUS_CHANGED,
+        actor=None,
+        at=at,
+        old=old,
+        new=Status.CLOSED,
+    )
+
+
+class SlowWriter:
+    """Writes each story with one service call per step."""
+
+    def __init__(
+        self, *, agents: list[Agent], teams: dict[str, Team], customers: list[Customer]
+    ) -> None:
+        self.agents = agents
+        self.teams = teams
+        self.customers = customers
+        self.written: dict[s.Story, Conversation] = {}
+
+    def _author(self, customer: Customer, channel: str) -> User | None:
+        """Portal and API messages come from the customer's login; email from an address."""
+        return customer.user if channel != Channel.EMAIL else None
+
+    def write(self, story: s.Story) -> Conversation:
+        customer = self.customers[story.customer]
+        conversation: Conversation | None = None
+        for step in story.steps:
+            with clock(step.at):
+                conversation = self._step(step, customer, conversation)
+        assert conversation is not None
+        self.written[story] = conversation
+        return conversation
+
+    def _step(
+        self, step: s.Step, customer: Customer, conversation: Conversation | None
+    ) -> Conversation:
+        if isinstance(step, s.Create):
+            return services.conversation_create(
+                customer=customer,
+                subject=step.subject,
+                text=step.text,
+                channel=step.channel,
+                author=self._author(customer, step.channel),
+                team=self.teams[step.team] if step.team else None,
+                severity=step.severity,
+                external_id=step.external_id,
+                at=step.at,
+            )
+        assert conversation is not None
+        conversation = Conversation.objects.select_related("customer", "team").get(
+            pk=conversation.pk
+        )
+        if isinstance(step, s.CustomerWrites):
+            services.customer_message_add(
+                conversation=conversation,
+                text=step.text,
+                channel=step.channel,
+                author=self._author(customer, step.channel),
+                external_id=step.external_id,
+                at=step.at,
+            )
+        elif isinstance(step, s.Reply):
+            services.reply_send(
+                conversation=conversation,
+                agent=self.agents[step.agent],
+                text=step.text,
+                resolve=step.resolve,
+                at=step.at,
+            )
+        elif isinstance(step, s.Note):
+            services.note_add(
+                conversation=conversation, agent=self.agents[step.agent], text=step.text
+            )
+        elif isinstance(step, s.Assign):
+            agent = self.agents[step.agent]
+            services.conversation_assign(conversation=conversation, agent=agent, actor=agent.user)
+        elif isinstance(step, s.Transfer):
+            services.conversation_transfer(
+                conversation=conversation,
+                actor=self.agents[step.actor],
+                note=step.note,
+                to_agent=self.agents[step.to_agent] if step.to_agent is not None else None,
+                to_team=self.teams[step.to_team] if step.to_team else None,
+            )
+        elif isinstance(step, s.Resolve):
+            services.conversation_resolve(conversation=conversation, agent=self.agents[step.agent])
+        elif isinstance(step, s.Close):
+            conversation_close(conversation=conversation, at=step.at)
+        elif isinstance(step, s.Rate):
+            assert customer.user is not None
+            services.rating_submit(
+                conversation=conversation,
+                user=customer.user,
+                satisfaction=step.satisfaction,
+                effort=step.effort,
+                comment=step.comment,
+            )
+        elif isinstance(step, s.SeverityChange):
+            services.severity_change(
+                conversation=conversation,
+                actor=self.agents[step.actor].user,
+                severity=step.severity,
+                reason=step.reason,
+            )
+        elif isinstance(step, s.Merge):
+            services.conversation_merge(
+                source=conversation, target=self.written[step.into], agent=self.agents[step.agent]
+            )
+        return conversation
