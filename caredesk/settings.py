@@ -99,6 +99,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = CONFIG.data_dir / "static"
+STATICFILES_DIRS = [BASE_DIR / "caredesk" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = CONFIG.data_dir / "media"
 STORAGES = {

@@ -161,12 +161,12 @@ def wait_estimate(position: int | None, now: datetime | None = None) -> WaitEsti
         kind=EventKind.ASSIGNED, created_at__gte=now - timedelta(days=THROUGHPUT_DAYS)
     ).count()
     if sample < MIN_THROUGHPUT_SAMPLE:
+        seen = "none" if sample == 0 else f"only {sample}"
         return WaitEstimate(
             None,
             sample,
-            "Not enough data yet to estimate the wait — we measure it from the last "
-            f"{THROUGHPUT_DAYS} days and have seen only {sample} conversation"
-            f"{'s' if sample != 1 else ''} picked up.",
+            "Not enough data yet to estimate the wait — we measure it from conversations "
+            f"picked up in the last {THROUGHPUT_DAYS} days, and there were {seen}.",
         )
     per_second = sample / (THROUGHPUT_DAYS * 86400)
     seconds = int(position / per_second)

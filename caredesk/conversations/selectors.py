@@ -88,6 +88,12 @@ class TimelineItem:
 QUIET_EVENTS = {EventKind.REPLIED, EventKind.NOTED, EventKind.CUSTOMER_REPLIED}
 
 
+def _order(item: TimelineItem) -> int:
+    if item.event is None:
+        return 1
+    return 0 if item.event.kind == EventKind.CREATED else 2
+
+
 def timeline(conversation: Conversation, *, include_notes: bool = True) -> list[TimelineItem]:
     """Messages and events in one time order; events that only repeat a message are left out."""
     messages = conversation.messages.select_related("author").prefetch_related("attachments")
@@ -97,5 +103,6 @@ def timeline(conversation: Conversation, *, include_notes: bool = True) -> list[
     if include_notes:
         events = conversation.events.exclude(kind__in=QUIET_EVENTS).select_related("actor")
         items += [TimelineItem(at=e.created_at, event=e) for e in events]
-    items.sort(key=lambda i: (i.at, 0 if i.event else 1))
+    # At the same instant: the creation first, then the message, then what it led to (resolved).
+    items.sort(key=lambda i: (i.at, _order(i)))
     return items

@@ -21,8 +21,8 @@ class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
         model = Customer
         skip_postgeneration_save = True
 
-    name = factory.Faker("name")
     user = factory.SubFactory(UserFactory)
+    name = factory.LazyAttribute(lambda o: f"{o.user.first_name} {o.user.last_name}")
 
     @factory.post_generation
     def email(obj: Customer, create: bool, extracted: str | None, **kwargs: object) -> None:
