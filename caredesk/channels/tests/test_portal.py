@@ -1,0 +1,78 @@
+"""The customer portal: sign-up, opening a conversation, replying, honest waits, rating."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from caredesk.conversations.models import Conversation, Status
+from caredesk.conversations.services import conversation_resolve
+from caredesk.conversations.tests.factories import make_conversation
+from caredesk.customers.models import Customer, Identity
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_creates_a_customer_and_keeps_earlier_email_history() -> None:
+    earlier = make_conversation(customer=None)
+    email = "new.person@example.test"
+    Identity.objects.filter(customer=earlier.customer).update(value=email)
+    client = Client()
+    r = client.post("/signup/", {"name": "New Person", "email": email, "password": "pw"})
+    assert r.status_code == 400 and b"too short" in r.content  # weak password: clear reason
+    r = client.post(
+        "/signup/", {"name": "New Person", "email": email, "password": "a-decent-passphrase"}
+    )
+    assert r.status_code == 302
+    customer = Customer.objects.get(user__email=email)
+    assert customer == earlier.customer
+    assert client.get("/portal/").status_code == 200
+    r = client.post("/signup/", {"name": "X", "email": email, "password": "a-decent-passphrase"})
+    assert b"exists" in r.content
+
+
+def test_open_conversation_and_see_position(customer_client: Client) -> None:
+    r = customer_client.post("/portal/new/", {"subject": "Lamp arrived broken", "text": "Help"})
+    conversation = Conversation.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/portal/c/{conversation.pk}/"
+    page = customer_client.get(r["Location"]).content.decode()
+    assert "number 1" in page and "Not enough data yet" in page
+
+
+def test_bad_input_is_refused_and_the_text_is_kept(customer_client: Client, settings) -> None:
+    r = customer_client.post("/portal/new/", {"subject": "", "text": "My words stay here"})
+    assert r.status_code == 400
+    assert b"short subject" in r.content and b"My words stay here" in r.content
+    settings.CAREDESK_MAX_ATTACHMENT_BYTES = 10
+    big = SimpleUploadedFile("scan.pdf", b"x" * 11, content_type="application/pdf")
+    r = customer_client.post(
+        "/portal/new/", {"subject": "Scan", "text": "See attached", "attachments": big}
+    )
+    assert r.status_code == 400 and b"at most 10 bytes" in r.content
+    assert not Conversation.objects.exists()
+
+
+def test_forged_form_posts_are_refused() -> None:
+    forged = Client(enforce_csrf_checks=True)
+    r = forged.post("/signup/", {"name": "A", "email": "a@b.test", "password": "xyzxyzxyz1"})
+    assert r.status_code == 403
+
+
+def test_reply_reopens_and_rating_after_resolution(customer_client: Client, customer, agent):
+    c = make_conversation(customer=customer)
+    conversation_resolve(conversation=c, agent=agent)
+    r = customer_client.post(f"/portal/c/{c.pk}/rate/", {"satisfaction": 5, "effort": 2})
+    assert r.status_code == 302
+    c.refresh_from_db()
+    assert c.rating.satisfaction == 5
+    r = customer_client.post(f"/portal/c/{c.pk}/", {"text": "It broke again, sorry!"})
+    c.refresh_from_db()
+    assert r.status_code == 302 and c.status in (Status.NEW, Status.OPEN)
+
+
+def test_rating_out_of_range_is_a_clear_error(customer_client: Client, customer, agent) -> None:
+    c = make_conversation(customer=customer)
+    conversation_resolve(conversation=c, agent=agent)
+    r = customer_client.post(f"/portal/c/{c.pk}/rate/", {"satisfaction": 9, "effort": 2})
+    assert r.status_code == 400 and b"Select a valid choice" in r.content
