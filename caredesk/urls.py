@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from caredesk.channels.api import api
 from caredesk.channels import views as channel_views
+from caredesk.channels.api import api
 
 urlpatterns = [
     path("", channel_views.home, name="home"),
