@@ -126,6 +126,9 @@ def demo_reset() -> None:
     Organisation.objects.filter(pk__in=org_ids, customers__isnull=True).delete()
     User.objects.filter(Q(email__endswith=CUSTOMER_TLD) | Q(email__endswith=f"@{DEMO_DOMAIN}")
                         ).delete()
+    # The demo's teams go too, unless someone else's agents or conversations use them.
+    Team.objects.filter(name__in=TEAM_MEMBERS, agents__isnull=True,
+                        conversations__isnull=True).delete()
 
 
 def _ascii(name: str) -> str:

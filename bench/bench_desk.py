@@ -1,0 +1,176 @@
+"""How fast the desk's busiest pages are on a large desk (run by hand, never in CI).
+
+    .venv/bin/python bench/bench_desk.py                  # 100,000 conversations, fresh SQLite
+    .venv/bin/python bench/bench_desk.py --size 20000     # smaller
+    .venv/bin/python bench/bench_desk.py --reuse /tmp/caredesk-bench-XXXX   # skip generation
+
+A fresh SQLite database in a temporary folder is filled with `demo_seed(fast=True)`; then the
+demo agent and the lead open the queue, their own inbox and several conversations (the longest
+histories among them) through Django's test client. Medians and 95th percentiles are printed in
+milliseconds and as ratios to a trivial request measured in the same process (GET /login/), so
+figures from different machines can be compared; the queries per page come from
+CaptureQueriesContext, and `--explain` prints SQLite's plan for each page's slowest queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setup(data_dir: Path) -> None:
+    """Point Caredesk at the benchmark's data folder before Django reads its settings."""
+    os.environ["CAREDESK_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "caredesk.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _generate(size: int, seed: int) -> float:
+    from django.core.management import call_command
+
+    from caredesk.demo.generator import demo_seed
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    summary = demo_seed(size=size, seed=seed, fast=True)
+    seconds = time.perf_counter() - started
+    print(summary)
+    return seconds
+
+
+def _timings(fn: Callable[[], Any], reps: int) -> list[float]:
+    fn()  # warm caches (templates, the engine, SQLite pages) once, untimed
+    out = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _pick_conversations() -> list[tuple[str, int]]:
+    """A typical conversation and the ones with the longest histories, for the detail page."""
+    from django.db.models import Count
+
+    from caredesk.conversations.models import Conversation, EventKind
+
+    qs = Conversation.objects.filter(merged_into__isnull=True)
+    picks: list[tuple[str, int]] = []
+    longest = qs.annotate(n=Count("events")).order_by("-n").values_list("pk", "n")[:2]
+    picks += [(f"conversation, longest ({n} events)", pk) for pk, n in longest]
+    transferred = (qs.filter(events__kind=EventKind.TRANSFERRED).order_by("-created_at")
+                   .values_list("pk", flat=True).first())
+    if transferred:
+        picks.append(("conversation, transferred", transferred))
+    busy_customer = (Conversation.objects.values("customer").annotate(n=Count("pk"))
+                     .order_by("-n").values_list("customer", flat=True).first())
+    frequent = qs.filter(customer=busy_customer).order_by("-created_at").values_list(
+        "pk", flat=True).first()
+    if frequent:
+        picks.append(("conversation, most frequent customer", frequent))
+    typical = qs.order_by("-created_at").values_list("pk", flat=True)[qs.count() // 2]
+    picks.append(("conversation, typical", typical))
+    return picks
+
+
+def _explain(queries: list[dict[str, str]], top: int) -> None:
+    from django.db import connection
+
+    slowest = sorted(queries, key=lambda q: float(q.get("time") or 0), reverse=True)[:top]
+    for q in slowest:
+        sql = q["sql"]
+        print(f"      {float(q['time']) * 1000:7.1f} ms  {sql[:300]}")
+        if sql.lstrip().upper().startswith("SELECT"):
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                for row in cursor.fetchall():
+                    print(f"                 plan: {row[-1]}")
+
+
+def _bench(reps: int, explain: int) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from caredesk.demo.generator import AGENT_EMAIL, DEMO_PASSWORD, LEAD_EMAIL
+
+    anonymous = Client()
+
+    def select_one() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    login_ms = statistics.median(_timings(lambda: anonymous.get("/login/"), reps))
+    select_ms = statistics.median(_timings(select_one, reps))
+    print(f"\nBaseline: GET /login/ median {login_ms:.2f} ms; SELECT 1 median "
+          f"{select_ms * 1000:.1f} µs. Ratios below are to GET /login/.\n")
+    print(f"{'who':5} {'page':46} {'median':>9} {'p95':>9} {'ratio':>7} {'queries':>8}")
+    pages = [("queue", reverse("desk:queue")), ("mine", reverse("desk:mine")),
+             ("team", reverse("desk:team")), ("waiting", reverse("desk:waiting"))]
+    pages += [(label, reverse("desk:conversation", args=[pk]))
+              for label, pk in _pick_conversations()]
+    for who, email in (("agent", AGENT_EMAIL), ("lead", LEAD_EMAIL)):
+        client = Client()
+        assert client.login(email=email, password=DEMO_PASSWORD), email
+        for label, url in pages:
+            if who == "lead" and label == "team":
+                continue  # the lead is in no team; the page is empty by design
+            response = client.get(url)
+            if response.status_code != 200:
+                print(f"{who:5} {label:46} HTTP {response.status_code} (skipped)")
+                continue
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url)
+            times = _timings(lambda c=client, u=url: c.get(u), reps)
+            median = statistics.median(times)
+            print(f"{who:5} {label:46} {median:7.1f}ms {_p95(times):7.1f}ms "
+                  f"{median / login_ms:6.1f}x {len(captured.captured_queries):8d}")
+            if explain:
+                _explain(captured.captured_queries, explain)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--reps", type=int, default=30)
+    parser.add_argument("--reuse", type=Path, help="a data folder made by an earlier run")
+    parser.add_argument("--explain", type=int, default=0, metavar="N",
+                        help="print the N slowest queries of each page with their plans")
+    args = parser.parse_args()
+    data_dir = args.reuse or Path(tempfile.mkdtemp(prefix="caredesk-bench-"))
+    print(f"Data folder: {data_dir}")
+    _setup(data_dir)
+    if args.reuse is None:
+        seconds = _generate(args.size, args.seed)
+        print(f"Generated {args.size:,} conversations in {seconds:.0f} s "
+              f"(reuse with --reuse {data_dir})")
+    from caredesk.conversations.models import Conversation
+
+    print(f"Database: {Conversation.objects.count():,} conversations, "
+          f"{(data_dir / 'caredesk.sqlite3').stat().st_size / 1e6:.0f} MB")
+    _bench(args.reps, args.explain)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
