@@ -13,6 +13,7 @@ urlpatterns = [
     path("signup/", channel_views.signup, name="signup"),
     path("portal/", include("caredesk.channels.portal_urls")),
     path("desk/", include("caredesk.conversations.urls")),
+    path("people/", include("caredesk.people.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

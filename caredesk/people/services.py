@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from caredesk.people.models import Agent, ApiToken, Role, Team, User
@@ -38,3 +39,28 @@ def agent_create(
     if teams:
         agent.teams.set(teams)
     return agent
+
+
+def agent_set_presence(*, agent: Agent, presence: str) -> None:
+    agent.presence = presence
+    agent.full_clean(validate_unique=False, validate_constraints=False)
+    agent.save(update_fields=["presence"])
+
+
+def team_update(
+    *,
+    team: Team,
+    actor: Agent,
+    auto_assign: bool,
+    update_interval_hours: int,
+    signal_policy: dict[str, int],
+) -> Team:
+    """Leads decide how their team works: automatic assignment, update rhythm, risk policy."""
+    if not actor.sees_everything:
+        raise PermissionDenied("Only leads and admins change how a team works.")
+    team.auto_assign = auto_assign
+    team.update_interval_hours = update_interval_hours
+    team.signal_policy = signal_policy
+    team.full_clean()
+    team.save(update_fields=["auto_assign", "update_interval_hours", "signal_policy"])
+    return team

@@ -39,7 +39,7 @@ def all_route_names() -> set[str]:
 class Rule:
     method: str
     expect: dict[str, int]
-    target: str | None = None  # "conversation" or "customer": which id goes in the URL
+    target: str | None = None  # "conversation", "customer" or "team": which id goes in the URL
     data: dict[str, Any] = field(default_factory=dict)
     json: bool = False
 
@@ -135,6 +135,11 @@ RULES: dict[str, Rule] = {
     "desk:reopen": Rule("post", desk_action(400), "conversation"),
     "desk:merge": Rule("post", desk_action(400), "conversation", {"target": ""}),
     "desk:customer": Rule("get", desk_action(200), "customer"),
+    "people:presence": Rule(
+        "post", {**DESK, "agent": 302, "other_agent": 302, "lead": 302}, data={"presence": "away"}
+    ),
+    "people:teams": Rule("get", {**DESK, "agent": 403, "other_agent": 403}),
+    "people:team_edit": Rule("get", {**DESK, "agent": 403, "other_agent": 403}, "team"),
     "api:openapi-json": Rule("get", PAGE | {"anonymous": 200}),
     "api:openapi-view": Rule("get", PAGE | {"anonymous": 200}),
     "api:api-root": Rule("get", {r: 404 for r in ROLES}),
@@ -192,11 +197,13 @@ def world(db: None) -> dict[str, Any]:
 def test_route_answers_each_role_as_expected(name: str, role: str, world: dict[str, Any]) -> None:
     rule = RULES[name]
     conversation: Conversation = world["conversation"]
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if rule.target == "conversation":
         kwargs = {"pk": conversation.pk}
     elif rule.target == "customer":
         kwargs = {"pk": conversation.customer_id}
+    elif rule.target == "team":
+        kwargs = {"pk": conversation.team_id}
     url = reverse(name, kwargs=kwargs)
     client = _client_for(role, world)
     if rule.method == "get":
