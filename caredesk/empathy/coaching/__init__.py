@@ -1,0 +1,51 @@
+"""The reply coach: holds every draft reply to the words that convey care.
+
+Usage::
+
+    from caredesk.empathy.coaching import coach, apply_rewrite
+    findings = coach("That's not my job.", {"transfers": 1})
+    fixed = apply_rewrite("That's not my job.", findings[0])
+
+No Django import here; the desk passes extra rules from the admin through ``load_rules``.
+"""
+
+from __future__ import annotations
+
+from caredesk.empathy.coaching.context import PROTRACTED_HOURS, UPSET_INTENSITY, CoachContext
+from caredesk.empathy.coaching.engine import coach
+from caredesk.empathy.coaching.findings import Finding, apply_rewrite
+from caredesk.empathy.coaching.rules import (
+    Rule,
+    RuleError,
+    RuleSet,
+    compile_rule,
+    default_rules,
+    load_rules,
+)
+
+CATEGORIES: tuple[str, ...] = (
+    "absolute",
+    "indifference",
+    "doubt",
+    "no_acknowledgment",
+    "no_apology",
+    "no_next_step",
+    "no_thanks",
+    "shouting",
+)
+
+__all__ = [
+    "CATEGORIES",
+    "PROTRACTED_HOURS",
+    "UPSET_INTENSITY",
+    "CoachContext",
+    "Finding",
+    "Rule",
+    "RuleError",
+    "RuleSet",
+    "apply_rewrite",
+    "coach",
+    "compile_rule",
+    "default_rules",
+    "load_rules",
+]

@@ -1,0 +1,91 @@
+"""What the desk knows about the conversation, normalised from whatever the caller passes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from caredesk.empathy.types import Reading
+
+#: A reading counts as "upset" from this intensity on (negative polarity only).
+UPSET_INTENSITY = 0.5
+#: After this many hours of waiting the process is "protracted" and deserves an apology.
+PROTRACTED_HOURS = 48.0
+
+
+@dataclass(frozen=True)
+class CoachContext:
+    """The facts that decide whether an acknowledgment or an apology is owed.
+
+    Each field is ``None`` when unknown, so a coach run without context never guesses.
+    """
+
+    emotion: str | None = None
+    polarity: str | None = None
+    intensity: float | None = None
+    transfers: int | None = None
+    waited_hours: float | None = None
+    tech_problem: bool | None = None
+
+    @classmethod
+    def coerce(cls, value: CoachContext | Mapping[str, Any] | None) -> CoachContext:
+        """Accept ``None``, a ``CoachContext`` or a plain mapping with the documented keys."""
+        if value is None:
+            return cls()
+        if isinstance(value, CoachContext):
+            return value
+        if not isinstance(value, Mapping):
+            raise TypeError("context must be a mapping, a CoachContext or None")
+        emotion, polarity, intensity = _reading_parts(value.get("reading"))
+        return cls(
+            emotion=emotion,
+            polarity=polarity,
+            intensity=intensity,
+            transfers=_optional(int, value.get("transfers")),
+            waited_hours=_optional(float, value.get("waited_hours")),
+            tech_problem=_optional(bool, value.get("tech_problem")),
+        )
+
+    def is_upset(self, threshold: float = UPSET_INTENSITY) -> bool:
+        return (
+            self.polarity == "negative"
+            and self.intensity is not None
+            and self.intensity >= threshold
+        )
+
+    def apology_situations(self, protracted_hours: float = PROTRACTED_HOURS) -> tuple[str, ...]:
+        """The situations (seed: transfer, technology trouble, protracted process) that apply."""
+        found: list[str] = []
+        if self.transfers is not None and self.transfers >= 1:
+            found.append("transfer")
+        if self.tech_problem:
+            found.append("tech_problem")
+        if self.waited_hours is not None and self.waited_hours >= protracted_hours:
+            found.append("long_wait")
+        return tuple(found)
+
+
+def _reading_parts(reading: object) -> tuple[str | None, str | None, float | None]:
+    if reading is None:
+        return None, None, None
+    if isinstance(reading, Reading):
+        return reading.emotion, reading.polarity, float(reading.intensity)
+    if isinstance(reading, Mapping):
+        intensity = reading.get("intensity")
+        return (
+            reading.get("emotion"),
+            reading.get("polarity"),
+            None if intensity is None else float(intensity),
+        )
+    # Duck-typed readings (e.g. a model row with the same attributes).
+    intensity = getattr(reading, "intensity", None)
+    return (
+        getattr(reading, "emotion", None),
+        getattr(reading, "polarity", None),
+        None if intensity is None else float(intensity),
+    )
+
+
+def _optional(convert: Any, value: object) -> Any:
+    return None if value is None else convert(value)

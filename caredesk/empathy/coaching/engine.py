@@ -1,0 +1,252 @@
+"""The coach: run every applicable rule over a draft and return findings.
+
+Pattern rules run only when one of their keywords occurs in the draft (one tokenising pass), so
+the cost grows with what a draft says rather than with the number of rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from caredesk.empathy.coaching import text as textmod
+from caredesk.empathy.coaching.context import CoachContext
+from caredesk.empathy.coaching.findings import Finding
+from caredesk.empathy.coaching.rules import Rule, RuleSet, default_rules
+
+_TOKEN_RE = re.compile(r"[a-z]+")
+_CAPS_RUN_RE = re.compile(
+    r"(?<![\w\-/@.#])[A-Z][A-Z']*(?![\w\-/@])(?:[ \t]+[A-Z][A-Z']*(?![\w\-/@]))*"
+)
+_TEMPLATE_RE = re.compile(r"\{(text|lower|mark|soft)\}")
+
+
+def coach(
+    draft: str,
+    context: CoachContext | Mapping[str, Any] | None = None,
+    *,
+    rules: RuleSet | None = None,
+) -> list[Finding]:
+    """Findings for ``draft`` in text order.
+
+    ``context`` may hold ``reading`` (a Reading, a dict with polarity/intensity/emotion, or None),
+    ``transfers``, ``waited_hours`` and ``tech_problem``. Without it, the acknowledgment and
+    apology checks stay silent because the coach cannot know they are owed.
+    """
+    ruleset = rules if rules is not None else default_rules()
+    doc = _Draft(draft)
+    found: list[Finding] = []
+    for rule in doc.candidates(ruleset):
+        found.extend(_pattern_findings(rule, doc))
+    for rule in ruleset.caps:
+        found.extend(_caps_findings(rule, doc))
+    ctx = CoachContext.coerce(context)
+    for rule in ruleset.missing:
+        finding = _missing_finding(rule, doc, ctx, ruleset)
+        if finding is not None:
+            found.append(finding)
+    return _dedupe(found)
+
+
+class _Draft:
+    """A draft with its scan text and lazily computed sentences, tokens and boundaries."""
+
+    def __init__(self, draft: str) -> None:
+        self.original = draft
+        self.text = textmod.prepare(draft)
+        self._sentences: textmod.Sentences | None = None
+        self._words: int | None = None
+        self._start: int | None = None
+
+    @property
+    def sentences(self) -> textmod.Sentences:
+        if self._sentences is None:
+            self._sentences = textmod.Sentences(self.text)
+        return self._sentences
+
+    @property
+    def words(self) -> int:
+        if self._words is None:
+            self._words = textmod.word_count(self.text)
+        return self._words
+
+    @property
+    def start(self) -> int:
+        if self._start is None:
+            self._start = textmod.body_start(self.text)
+        return self._start
+
+    def candidates(self, ruleset: RuleSet) -> list[Rule]:
+        tokens = set(_TOKEN_RE.findall(self.text.lower()))
+        chosen: dict[str, Rule] = {}
+        for word in tokens.intersection(ruleset.by_keyword):
+            for rule in ruleset.by_keyword[word]:
+                chosen[rule.id] = rule
+        for rule in ruleset.ungated:
+            if not rule.substrings or any(s in self.text for s in rule.substrings):
+                chosen[rule.id] = rule
+        order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+        return sorted(chosen.values(), key=lambda rule: order[rule.id])
+
+
+def _pattern_findings(rule: Rule, doc: _Draft) -> Iterator[Finding]:
+    assert rule.regex is not None
+    text, pos = doc.text, 0
+    while (match := rule.regex.search(text, pos)) is not None:
+        start, end = match.span()
+        if start == end:
+            pos = end + 1
+            continue
+        sentence = doc.sentences.around(start)
+        if _guarded(rule, doc, sentence, start, end):
+            pos = start + 1
+            continue
+        if rule.span == "sentence":
+            span = sentence
+        elif rule.span == "clause":
+            span = textmod.clause_span(text, sentence, start, end)
+        else:
+            span = (start, end)
+        rewrites = _rewrites(rule, doc, span)
+        if rewrites:
+            yield Finding(span[0], span[1], rule.category, rule.reason, rewrites, rule.id)
+        pos = end
+
+
+def _guarded(rule: Rule, doc: _Draft, sentence: tuple[int, int], start: int, end: int) -> bool:
+    text = doc.text
+    s0, s1 = sentence
+    if rule.unless_before is not None and rule.unless_before.search(text, s0, start):
+        return True
+    if rule.unless_after is not None and rule.unless_after.search(text, end, s1):
+        return True
+    if rule.unless_sentence is not None and rule.unless_sentence.search(text, s0, s1):
+        return True
+    if rule.unless_following is not None:
+        stop = doc.sentences.following_end(start)
+        if rule.unless_following.search(text, end, stop):
+            return True
+    return False
+
+
+def _rewrites(rule: Rule, doc: _Draft, span: tuple[int, int]) -> tuple[str, ...]:
+    start, end = span
+    original = doc.original[start:end]
+    starts_sentence = textmod.at_sentence_start(doc.text, start)
+    out: list[str] = []
+    for template in rule.rewrites:
+        for filled in _fill(template, original, rule):
+            keep_case = template.startswith(("{text}", "{soft}"))
+            out.append(filled if keep_case else textmod.fit_case(filled, starts_sentence))
+    return tuple(dict.fromkeys(r for r in out if r != original))
+
+
+def _fill(template: str, original: str, rule: Rule) -> list[str]:
+    if "{" not in template:
+        return [template]
+    softened: tuple[str, ...] = ()
+    if "{soft}" in template:
+        softened = _soften(rule, original)
+        if not softened:
+            return []
+    variants = list(softened) or [""]
+    values = {
+        "text": original,
+        "lower": _lower_keeping_acronyms(original, rule),
+        "mark": "?" if "?" in original else "!",
+    }
+    return [
+        _TEMPLATE_RE.sub(lambda m, v=variant: v if m.group(1) == "soft" else values[m.group(1)],
+                         template)
+        for variant in variants
+    ]
+
+
+def _soften(rule: Rule, original: str) -> tuple[str, ...]:
+    for pattern, replacements in rule.soften:
+        if pattern.search(original):
+            return tuple(pattern.sub(r, original, count=1) for r in replacements)
+    return ()
+
+
+def _lower_keeping_acronyms(original: str, rule: Rule) -> str:
+    words = original.split(" ")
+    keep = rule.acronyms
+    return " ".join(w if w == "I" or w.strip("'") in keep else w.lower() for w in words)
+
+
+def _caps_findings(rule: Rule, doc: _Draft) -> Iterator[Finding]:
+    for match in _CAPS_RUN_RE.finditer(doc.text):
+        words = match.group(0).split()
+        loud = [w for w in words if len(w.strip("'")) >= 2 and w.strip("'") not in rule.acronyms]
+        if len(loud) >= rule.min_run or any(w.strip("'") in rule.emphasis for w in words):
+            span = match.span()
+            rewrites = _rewrites(rule, doc, span)
+            if rewrites:
+                yield Finding(span[0], span[1], rule.category, rule.reason, rewrites, rule.id)
+
+
+def _missing_finding(
+    rule: Rule, doc: _Draft, ctx: CoachContext, ruleset: RuleSet
+) -> Finding | None:
+    settings = ruleset.settings
+    key: tuple[str, ...] = ()
+    if rule.when == "upset":
+        if not ctx.is_upset(settings.upset_intensity):
+            return None
+        key = (ctx.emotion or "default",)
+    elif rule.when == "apology_due":
+        key = ctx.apology_situations(settings.protracted_hours)
+        if not key:
+            return None
+    if doc.words < rule.min_words or not doc.text.strip():
+        return None
+    if rule.exempt is not None and rule.exempt.search(doc.text):
+        return None
+    assert rule.present is not None
+    region_end = len(doc.text)
+    if rule.within_sentences:
+        region_end = doc.sentences.end_of_first(doc.start, rule.within_sentences)
+    if rule.present.search(doc.text, 0, region_end):
+        return None
+    at = doc.start if rule.insert == "start" else textmod.body_end(doc.text)
+    rewrites = _missing_rewrites(rule, key)
+    reason = rule.reason.replace(
+        "{situations}", _join([rule.labels.get(k, k) for k in key if rule.labels.get(k)])
+    )
+    return Finding(at, at, rule.category, reason, rewrites, rule.id, kind="add")
+
+
+def _missing_rewrites(rule: Rule, key: tuple[str, ...]) -> tuple[str, ...]:
+    if rule.when == "upset":
+        return rule.rewrites_by.get(key[0]) or rule.rewrites_by.get("default") or rule.rewrites
+    if rule.when == "apology_due":
+        per_key = [rule.rewrites_by.get(k, ()) for k in key]
+        out: list[str] = []
+        if len(key) > 1 and all(per_key):
+            out.append(" ".join(r[0] for r in per_key))
+        for rewrites in per_key:
+            out.extend(rewrites)
+        return tuple(dict.fromkeys(out)) or rule.rewrites
+    return rule.rewrites
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _dedupe(found: list[Finding]) -> list[Finding]:
+    """One finding per stretch of text and category: the earliest, widest one wins."""
+    found.sort(key=lambda f: (f.start, -f.end, f.category))
+    kept: list[Finding] = []
+    reach: dict[str, int] = {}
+    for finding in found:
+        if finding.kind == "replace" and finding.start < reach.get(finding.category, -1):
+            continue
+        kept.append(finding)
+        if finding.kind == "replace":
+            reach[finding.category] = max(reach.get(finding.category, -1), finding.end)
+    return kept

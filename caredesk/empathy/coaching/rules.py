@@ -1,0 +1,353 @@
+"""Coaching rules as data: load the shipped rules file, merge a lead's additions, compile once.
+
+A rule is a JSON object (see ``docs/coach.md``). Leads extend the coach by adding rule objects in
+a file or in the admin; nothing here needs code changes for a new phrase.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from caredesk.empathy.coaching.context import PROTRACTED_HOURS, UPSET_INTENSITY
+
+RULES_PATH = Path(__file__).with_name("rules.json")
+KINDS = ("pattern", "caps", "missing")
+SPANS = ("match", "clause", "sentence")
+WHEN = ("always", "upset", "apology_due")
+INSERTS = ("start", "end")
+_MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
+_TOKEN_RE = re.compile(r"[a-z]+")
+
+
+class RuleError(ValueError):
+    """A rule that cannot be used; the message names the rule so a lead can fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Thresholds a lead may tune in the rules file's ``settings`` object."""
+
+    upset_intensity: float = UPSET_INTENSITY
+    protracted_hours: float = PROTRACTED_HOURS
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    context: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compiled rule. Which fields matter depends on ``kind``."""
+
+    id: str
+    category: str
+    kind: str
+    reason: str
+    rewrites: tuple[str, ...]
+    fire: tuple[Example, ...] = ()
+    passes: tuple[Example, ...] = ()
+    # kind == "pattern"
+    regex: re.Pattern[str] | None = None
+    keywords: frozenset[str] = frozenset()
+    substrings: tuple[str, ...] = ()
+    span: str = "match"
+    unless_before: re.Pattern[str] | None = None
+    unless_after: re.Pattern[str] | None = None
+    unless_sentence: re.Pattern[str] | None = None
+    unless_following: re.Pattern[str] | None = None
+    soften: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
+    # kind == "caps"
+    acronyms: frozenset[str] = frozenset()
+    emphasis: frozenset[str] = frozenset()
+    min_run: int = 2
+    # kind == "missing"
+    when: str = "always"
+    present: re.Pattern[str] | None = None
+    exempt: re.Pattern[str] | None = None
+    min_words: int = 0
+    within_sentences: int = 0
+    insert: str = "end"
+    rewrites_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    source: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All rules, compiled, plus an index from keyword to the pattern rules it can trigger."""
+
+    rules: tuple[Rule, ...]
+    settings: Settings
+    by_keyword: Mapping[str, tuple[Rule, ...]]
+    ungated: tuple[Rule, ...]  # pattern rules with substrings or no gate at all
+    caps: tuple[Rule, ...]
+    missing: tuple[Rule, ...]
+
+    def get(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(rule.category for rule in self.rules))
+
+
+def load_rules(
+    extra_paths: Iterable[str | Path] = (),
+    extra_rules: Iterable[Mapping[str, Any]] = (),
+    *,
+    base: bool = True,
+) -> RuleSet:
+    """Build a rule set from the shipped file, then each extra file, then ``extra_rules``.
+
+    A later rule with the same ``id`` replaces an earlier one; ``"enabled": false`` removes it.
+    Extra files are JSON or TOML with the same shape as ``rules.json`` (``macros``, ``settings``,
+    ``rules``). Raises ``RuleError`` naming the first broken rule.
+    """
+    documents: list[Mapping[str, Any]] = [_read(RULES_PATH)] if base else []
+    documents.extend(_read(Path(p)) for p in extra_paths)
+    extra = list(extra_rules)
+    if extra:
+        documents.append({"rules": extra})
+    macros: dict[str, str] = {}
+    settings: dict[str, Any] = {}
+    raw: dict[str, Mapping[str, Any]] = {}
+    for document in documents:
+        macros.update(document.get("macros", {}))
+        settings.update(document.get("settings", {}))
+        for item in document.get("rules", []):
+            if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+                raise RuleError(f"every rule needs a string 'id': {item!r}"[:200])
+            raw.pop(item["id"], None)  # a replacement moves to the end, like a new rule
+            if item.get("enabled", True):
+                raw[item["id"]] = item
+    try:
+        resolved = Settings(**settings)
+    except TypeError as exc:
+        raise RuleError(f"unknown setting: {exc}") from None
+    compiled = tuple(compile_rule(item, macros) for item in raw.values())
+    return _index(compiled, resolved)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The shipped rules, compiled once per process."""
+    return load_rules()
+
+
+def compile_rule(item: Mapping[str, Any], macros: Mapping[str, str] | None = None) -> Rule:
+    """Validate and compile one rule dict; the admin can call this to check a row before saving."""
+    rule_id = str(item.get("id", "?"))
+    macros = macros if macros is not None else _read(RULES_PATH).get("macros", {})
+    try:
+        return _compile(item, macros)
+    except RuleError as exc:
+        raise RuleError(f"rule {rule_id}: {exc}") from None
+    except re.error as exc:
+        raise RuleError(f"rule {rule_id}: bad pattern: {exc}") from None
+    except (TypeError, ValueError, KeyError) as exc:
+        raise RuleError(f"rule {rule_id}: {exc}") from None
+
+
+def _compile(item: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
+    kind = item.get("kind", "pattern")
+    _require(kind in KINDS, f"kind must be one of {KINDS}")
+    category = item.get("category")
+    _require(isinstance(category, str) and category.isidentifier(), "category must be a name")
+    reason = item.get("reason")
+    _require(isinstance(reason, str) and reason.strip() != "", "reason is required")
+    examples = item.get("examples", {})
+    common: dict[str, Any] = {
+        "id": item["id"],
+        "category": category,
+        "kind": kind,
+        "reason": reason,
+        "rewrites": _strings(item.get("rewrites", []), "rewrites"),
+        "fire": _examples(examples.get("fire", [])),
+        "passes": _examples(examples.get("pass", [])),
+        "source": dict(item),
+    }
+    if kind == "pattern":
+        return _pattern_rule(item, macros, common)
+    if kind == "caps":
+        return Rule(
+            **common,
+            acronyms=frozenset(_strings(item.get("acronyms", []), "acronyms")),
+            emphasis=frozenset(w.upper() for w in _strings(item.get("emphasis", []), "emphasis")),
+            min_run=int(item.get("min_run", 2)),
+        )
+    when = item.get("when", "always")
+    _require(when in WHEN, f"when must be one of {WHEN}")
+    insert = item.get("insert", "end")
+    _require(insert in INSERTS, f"insert must be one of {INSERTS}")
+    present = _strings(item.get("present", []), "present")
+    _require(bool(present), "a missing-kind rule needs 'present' patterns")
+    rewrites_by = {
+        str(key): _strings(value, f"rewrites_by.{key}")
+        for key, value in item.get("rewrites_by", {}).items()
+    }
+    _require(bool(common["rewrites"]) or bool(rewrites_by), "rewrites are required")
+    return Rule(
+        **common,
+        when=when,
+        insert=insert,
+        present=_alternation(present, macros),
+        exempt=_alternation(_strings(item.get("exempt", []), "exempt"), macros),
+        min_words=int(item.get("min_words", 0)),
+        within_sentences=int(item.get("within_sentences", 0)),
+        rewrites_by=rewrites_by,
+        labels={str(k): str(v) for k, v in item.get("labels", {}).items()},
+    )
+
+
+def _pattern_rule(
+    item: Mapping[str, Any], macros: Mapping[str, str], common: dict[str, Any]
+) -> Rule:
+    patterns = _strings(item.get("patterns", []), "patterns")
+    _require(bool(patterns), "a pattern rule needs 'patterns'")
+    _require(bool(common["rewrites"]), "rewrites are required")
+    span = item.get("span", "match")
+    _require(span in SPANS, f"span must be one of {SPANS}")
+    boundaries = bool(item.get("word_boundaries", True))
+    body = "|".join(f"(?:{expand(p, macros)})" for p in patterns)
+    if boundaries:
+        body = rf"(?<!\w)(?:{body})(?!\w)"
+    keywords = frozenset(w.lower() for w in _strings(item.get("keywords", []), "keywords"))
+    _require(
+        all(_TOKEN_RE.fullmatch(w) for w in keywords), "keywords are plain words of letters a-z"
+    )
+    soften = tuple(
+        (re.compile(expand(pair[0], macros), re.IGNORECASE), _strings(pair[1:], "soften"))
+        for pair in item.get("soften", [])
+    )
+    return Rule(
+        **common,
+        regex=re.compile(body, re.IGNORECASE),
+        keywords=keywords,
+        substrings=_strings(item.get("substrings", []), "substrings"),
+        span=span,
+        unless_before=_alternation(_strings(item.get("unless_before", []), "guard"), macros),
+        unless_after=_alternation(_strings(item.get("unless_after", []), "guard"), macros),
+        unless_sentence=_alternation(_strings(item.get("unless_sentence", []), "guard"), macros),
+        unless_following=_alternation(
+            _strings(item.get("unless_following", []), "guard"), macros
+        ),
+        soften=soften,
+    )
+
+
+def expand(pattern: str, macros: Mapping[str, str]) -> str:
+    """Expand ``{MACRO}`` references and let each literal space match any run of whitespace.
+
+    Spaces inside ``[...]`` are kept, so character classes still mean what they say.
+    """
+
+    def macro(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in macros:
+            raise RuleError(f"unknown macro {{{name}}}")
+        return f"(?:{expand(macros[name], macros)})"
+
+    text = _MACRO_RE.sub(macro, pattern)
+    out: list[str] = []
+    in_class = escaped = False
+    for char in text:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif char == "[" and not in_class:
+            in_class = True
+            out.append(char)
+        elif char == "]" and in_class:
+            in_class = False
+            out.append(char)
+        elif char == " " and not in_class:
+            if not (out and out[-1] in (r"\s+", r"\s*")):
+                out.append(r"\s+")
+        elif char == "?" and not in_class and out and out[-1] == r"\s+":
+            out[-1] = r"\s*"  # "a ?b": the space itself is optional
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _alternation(patterns: Sequence[str], macros: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{expand(p, macros)})" for p in patterns), re.IGNORECASE)
+
+
+def _index(rules: tuple[Rule, ...], settings: Settings) -> RuleSet:
+    by_keyword: dict[str, list[Rule]] = {}
+    ungated: list[Rule] = []
+    for rule in rules:
+        if rule.kind != "pattern":
+            continue
+        if rule.keywords:
+            for word in rule.keywords:
+                by_keyword.setdefault(word, []).append(rule)
+        else:
+            ungated.append(rule)
+    return RuleSet(
+        rules=rules,
+        settings=settings,
+        by_keyword={word: tuple(found) for word, found in by_keyword.items()},
+        ungated=tuple(ungated),
+        caps=tuple(r for r in rules if r.kind == "caps"),
+        missing=tuple(r for r in rules if r.kind == "missing"),
+    )
+
+
+def _read(path: Path) -> Mapping[str, Any]:
+    try:
+        if path.suffix == ".toml":
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise RuleError(f"cannot read rules file {path}: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise RuleError(f"rules file {path} must hold an object with a 'rules' list")
+    return data
+
+
+def _strings(value: object, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise RuleError(f"{what} must be a list of strings")
+    return tuple(value)
+
+
+def _examples(value: object) -> tuple[Example, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise RuleError("examples must be lists")
+    out: list[Example] = []
+    for item in value:
+        if isinstance(item, str):
+            out.append(Example(item))
+        elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
+            out.append(Example(item["text"], item.get("context")))
+        else:
+            raise RuleError(f"bad example {item!r}"[:200])
+    return tuple(out)
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise RuleError(message)
