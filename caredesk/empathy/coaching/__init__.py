@@ -12,7 +12,7 @@ No Django import here; the desk passes extra rules from the admin through ``load
 from __future__ import annotations
 
 from caredesk.empathy.coaching.context import PROTRACTED_HOURS, UPSET_INTENSITY, CoachContext
-from caredesk.empathy.coaching.engine import coach
+from caredesk.empathy.coaching.engine import check_examples, coach
 from caredesk.empathy.coaching.findings import Finding, apply_rewrite
 from caredesk.empathy.coaching.rules import (
     Rule,
@@ -44,6 +44,7 @@ __all__ = [
     "RuleError",
     "RuleSet",
     "apply_rewrite",
+    "check_examples",
     "coach",
     "compile_rule",
     "default_rules",

@@ -7,7 +7,7 @@ the cost grows with what a draft says rather than with the number of rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from caredesk.empathy.coaching import text as textmod
@@ -156,11 +156,11 @@ def _fill(template: str, original: str, rule: Rule) -> list[str]:
         "lower": _lower_keeping_acronyms(original, rule),
         "mark": "?" if "?" in original else "!",
     }
-    return [
-        _TEMPLATE_RE.sub(lambda m, v=variant: v if m.group(1) == "soft" else values[m.group(1)],
-                         template)
-        for variant in variants
-    ]
+    out: list[str] = []
+    for variant in variants:
+        values["soft"] = variant
+        out.append(_TEMPLATE_RE.sub(lambda m: values[m.group(1)], template))
+    return out
 
 
 def _soften(rule: Rule, original: str) -> tuple[str, ...]:
@@ -250,3 +250,26 @@ def _dedupe(found: list[Finding]) -> list[Finding]:
         if finding.kind == "replace":
             reach[finding.category] = max(reach.get(finding.category, -1), finding.end)
     return kept
+
+
+def check_examples(ruleset: RuleSet, rule_ids: Iterable[str] | None = None) -> list[str]:
+    """Problems with rules' own examples: a "fire" example it misses, a "pass" one it flags.
+
+    The admin runs this on a lead's new rule before saving it; the tests run it on every rule.
+    """
+    wanted = set(rule_ids) if rule_ids is not None else None
+    problems: list[str] = []
+    for rule in ruleset.rules:
+        if wanted is not None and rule.id not in wanted:
+            continue
+        for example in rule.fire:
+            if not _fires(rule, example.text, example.context, ruleset):
+                problems.append(f"{rule.id}: should fire on {example.text!r}")
+        for example in rule.passes:
+            if _fires(rule, example.text, example.context, ruleset):
+                problems.append(f"{rule.id}: should not fire on {example.text!r}")
+    return problems
+
+
+def _fires(rule: Rule, draft: str, context: Mapping[str, Any] | None, ruleset: RuleSet) -> bool:
+    return any(f.rule == rule.id for f in coach(draft, context, rules=ruleset))

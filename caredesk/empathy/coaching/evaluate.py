@@ -64,7 +64,9 @@ class Report:
             "good": self.good,
             "false_flags": self.flagged,
             "false_flag_rate": round(self.false_flag_rate, 4),
-            "per_category": {k: {"found": v[0], "total": v[1]} for k, v in self.per_category.items()},
+            "per_category": {
+                k: {"found": v[0], "total": v[1]} for k, v in self.per_category.items()
+            },
             "passed": self.passed,
         }
 

@@ -240,9 +240,7 @@ def _pattern_rule(
         unless_before=_alternation(_strings(item.get("unless_before", []), "guard"), macros),
         unless_after=_alternation(_strings(item.get("unless_after", []), "guard"), macros),
         unless_sentence=_alternation(_strings(item.get("unless_sentence", []), "guard"), macros),
-        unless_following=_alternation(
-            _strings(item.get("unless_following", []), "guard"), macros
-        ),
+        unless_following=_alternation(_strings(item.get("unless_following", []), "guard"), macros),
         soften=soften,
     )
 
