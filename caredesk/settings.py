@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "caredesk.conversations",
     "caredesk.channels",
     "caredesk.insights",
+    "caredesk.replies",
     "caredesk.demo",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/", include("caredesk.channels.portal_urls")),
     path("desk/", include("caredesk.conversations.urls")),
     path("people/", include("caredesk.people.urls")),
+    path("replies/", include("caredesk.replies.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,6 @@ from caredesk.people.models import Agent, Team
 class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea, required=False)
     resolve = forms.BooleanField(required=False)
-    findings = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):

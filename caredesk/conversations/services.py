@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from caredesk.conversations import queue, reading
+from caredesk.conversations import coaching, queue, reading
 from caredesk.conversations.events import event_record
 from caredesk.conversations.models import (
     DONE_STATUSES,
@@ -221,11 +221,16 @@ def reply_send(
     attachments: Sequence[UploadedFile] = (),
     at: datetime | None = None,
 ) -> Message:
-    """An agent answers the customer. The coach's findings are kept for the review report."""
+    """An agent answers the customer. The coach's findings are kept for the review report.
+
+    The coach advises and never blocks: the reply is sent whatever it found.
+    """
     text = clean_body(text)
     _check_attachments(attachments)
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     now = at or timezone.now()
+    if findings is None:
+        findings = [f.to_dict() for f in coaching.conversation_coach(conversation, text)]
     _take_ownership(conversation, agent, now)
     message = _message_create(
         conversation=conversation,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -142,16 +141,6 @@ def _act(
     return _page(request, conversation, status=400, error=errors, **{form_key: form})
 
 
-def _findings(raw: str) -> list[dict[str, Any]] | None:
-    if not raw:
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    return data if isinstance(data, list) else None
-
-
 @require_POST
 @agent_required
 def reply(request: AgentRequest, pk: int) -> HttpResponse:
@@ -161,7 +150,6 @@ def reply(request: AgentRequest, pk: int) -> HttpResponse:
             agent=request.agent,
             text=data["text"],
             resolve=data["resolve"],
-            findings=_findings(data["findings"]),
             attachments=request.FILES.getlist("attachments"),
         )
         return "Reply sent." + (" Conversation resolved." if data["resolve"] else "")

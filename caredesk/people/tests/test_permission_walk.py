@@ -19,6 +19,7 @@ from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.tests.factories import CustomerFactory
 from caredesk.people.models import Role
 from caredesk.people.tests.factories import AgentFactory, TeamFactory
+from caredesk.replies.models import SavedReply
 
 ROLES = ("anonymous", "customer", "other_customer", "agent", "other_agent", "lead")
 
@@ -140,6 +141,12 @@ RULES: dict[str, Rule] = {
     ),
     "people:teams": Rule("get", {**DESK, "agent": 403, "other_agent": 403}),
     "people:team_edit": Rule("get", {**DESK, "agent": 403, "other_agent": 403}, "team"),
+    "replies:list": Rule("get", DESK),
+    "replies:new": Rule("get", DESK),
+    "replies:edit": Rule("get", desk_action(200), "saved_reply"),
+    "replies:coach": Rule("post", desk_action(200), "conversation", {"text": "Not my job."}),
+    "replies:apply": Rule("post", desk_action(400), "conversation", {"text": "x"}),
+    "replies:insert": Rule("post", desk_action(400), "conversation", {"text": "x"}),
     "api:openapi-json": Rule("get", PAGE | {"anonymous": 200}),
     "api:openapi-view": Rule("get", PAGE | {"anonymous": 200}),
     "api:api-root": Rule("get", {r: 404 for r in ROLES}),
@@ -189,6 +196,7 @@ def world(db: None) -> dict[str, Any]:
         "other_agent": other_agent.user.email,
         "lead": lead.user.email,
         "conversation": conversation,
+        "saved_reply": SavedReply.objects.create(team=team, title="Refund", body="Thank you!"),
     }
 
 
@@ -204,6 +212,8 @@ def test_route_answers_each_role_as_expected(name: str, role: str, world: dict[s
         kwargs = {"pk": conversation.customer_id}
     elif rule.target == "team":
         kwargs = {"pk": conversation.team_id}
+    elif rule.target == "saved_reply":
+        kwargs = {"pk": world["saved_reply"].pk}
     url = reverse(name, kwargs=kwargs)
     client = _client_for(role, world)
     if rule.method == "get":

@@ -1,0 +1,84 @@
+"""Saved replies (a team's stock answers) and the coach rules leads add beside the shipped ones."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from caredesk.people.models import Team
+
+
+class SavedReply(models.Model):
+    """A reusable answer with placeholders, coached when it is written so stock answers care too."""
+
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_replies",
+        help_text="Leave empty to share it with every team.",
+    )
+    title = models.CharField(max_length=120)
+    body = models.TextField(max_length=5000)
+    findings = models.JSONField(default=list, blank=True, help_text="The coach's findings.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "saved replies"
+        constraints = [
+            models.UniqueConstraint(fields=["team", "title"], name="saved_reply_title_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CoachRule(models.Model):
+    """A rule a lead adds or overrides, in the same JSON shape as the shipped `rules.json`."""
+
+    rule_id = models.CharField(max_length=100, unique=True)
+    definition = models.JSONField(
+        help_text='One rule: {"category": "indifference", "reason": "…", "patterns": ["…"], '
+        '"rewrites": ["…"], "examples": {"fire": ["…"], "quiet": ["…"]}}'
+    )
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rule_id"]
+
+    def __str__(self) -> str:
+        return self.rule_id
+
+    def as_rule(self) -> dict[str, object]:
+        return {**self.definition, "id": self.rule_id, "enabled": self.enabled}
+
+    def clean(self) -> None:
+        """A rule must compile and behave as its own examples say, before anyone relies on it."""
+        from caredesk.empathy.coaching import RuleError, coach, load_rules
+
+        if not isinstance(self.definition, dict):
+            raise ValidationError({"definition": "A rule is a JSON object."})
+        try:
+            ruleset = load_rules(extra_rules=[{**self.as_rule(), "enabled": True}])
+        except (RuleError, KeyError, TypeError, ValueError) as exc:
+            raise ValidationError({"definition": f"This rule does not compile: {exc}"}) from exc
+        rule = ruleset.get(self.rule_id)
+        for example in rule.fire:
+            if not any(
+                f.rule == rule.id for f in coach(example.text, example.context, rules=ruleset)
+            ):
+                raise ValidationError(
+                    {"definition": f"Example should fire but does not: {example.text!r}"}
+                )
+        for example in rule.passes:
+            if any(f.rule == rule.id for f in coach(example.text, example.context, rules=ruleset)):
+                raise ValidationError(
+                    {"definition": f"Example should pass but fires: {example.text!r}"}
+                )
