@@ -183,7 +183,7 @@ def _client_for(role: str, world: dict[str, Any]) -> Client:
 
 @pytest.fixture
 def world(db: None) -> dict[str, Any]:
-    team, other = TeamFactory(name="Billing"), TeamFactory(name="Technical")
+    team, other = TeamFactory.create(name="Billing"), TeamFactory.create(name="Technical")
     customer, other_customer = CustomerFactory(), CustomerFactory()
     agent = AgentFactory(teams=[team])
     other_agent = AgentFactory(teams=[other])
