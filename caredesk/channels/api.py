@@ -17,11 +17,13 @@ from django.utils import timezone
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
-from caredesk.conversations import queue, services
+from caredesk.conversations import queue, reading, services
+from caredesk.conversations.coaching import coach_context
 from caredesk.conversations.models import Channel, Conversation, Direction, Severity
 from caredesk.customers.services import customer_get_or_create_by_email
 from caredesk.people.models import Agent, ApiToken, Team, User
 from caredesk.people.selectors import agent_of, conversations_visible_to
+from caredesk.replies.services import draft_coach
 
 
 class BearerToken(HttpBearer):
@@ -264,3 +266,61 @@ def queue_take_next(request: HttpRequest) -> Any:
     if conversation is None:
         return Status(204, None)
     return conversation
+
+
+class AnalyzeIn(Schema):
+    text: str
+
+
+class CoachContextIn(Schema):
+    reading: dict[str, Any] | None = None
+    transfers: int | None = None
+    waited_hours: float | None = None
+    tech_problem: bool | None = None
+
+
+class CoachIn(Schema):
+    draft: str
+    conversation_id: int | None = None
+    context: CoachContextIn | None = None
+
+
+class FindingOut(Schema):
+    start: int
+    end: int
+    category: str
+    reason: str
+    rewrites: list[str]
+    rule: str
+    kind: str
+
+
+class CoachOut(Schema):
+    findings: list[FindingOut]
+    context: dict[str, Any]
+
+
+MAX_ANALYZE_CHARS = 100_000
+
+
+@api.post("/analyze", response={200: dict[str, Any], 400: Error}, tags=["empathy"])
+def analyze(request: HttpRequest, payload: AnalyzeIn) -> Any:
+    """The emotion and risk reading of a text: emotion, scores, polarity, intensity, signals."""
+    _user(request)
+    if len(payload.text) > MAX_ANALYZE_CHARS:
+        raise ValidationError({"text": f"Send at most {MAX_ANALYZE_CHARS:,} characters."})
+    return reading.analyze(payload.text).to_dict()
+
+
+@api.post("/coach", response={200: CoachOut, 400: Error, 403: Error}, tags=["empathy"])
+def coach(request: HttpRequest, payload: CoachIn) -> Any:
+    """The reply coach's findings for a draft, with a conversation's context or one you give."""
+    _agent_required(request)
+    if len(payload.draft) > MAX_ANALYZE_CHARS:
+        raise ValidationError({"draft": f"Send at most {MAX_ANALYZE_CHARS:,} characters."})
+    if payload.conversation_id is not None:
+        context = coach_context(_visible(request, payload.conversation_id))
+    else:
+        context = payload.context.dict() if payload.context else {}
+    findings = draft_coach(payload.draft, context)
+    return {"findings": [f.to_dict() for f in findings], "context": context}

@@ -104,3 +104,33 @@ def test_openapi_schema_lists_the_routes() -> None:
     schema = Client().get("/api/openapi.json").json()
     assert "/api/conversations" in schema["paths"]
     assert "/api/queue/take-next" in schema["paths"]
+
+
+def test_coach_endpoint_with_given_context_and_with_a_conversation(agent_client: Client, team):
+    r = agent_client.post(
+        "/api/coach",
+        {"draft": "That's not my job.", "context": {"transfers": 2}},
+        content_type="application/json",
+    )
+    categories = {f["category"] for f in r.json()["findings"]}
+    assert {"indifference", "no_apology"} <= categories
+    c = make_conversation(team=team)
+    r = agent_client.post(
+        "/api/coach", {"draft": "Thanks!", "conversation_id": c.pk}, content_type="application/json"
+    )
+    assert r.status_code == 200 and r.json()["context"]["transfers"] == 0
+    r = agent_client.post(
+        "/api/coach", {"draft": "x", "conversation_id": 987654}, content_type="application/json"
+    )
+    assert r.status_code == 404
+
+
+def test_analyze_endpoint(customer_client: Client) -> None:
+    r = customer_client.post(
+        "/api/analyze",
+        {"text": "This is the third time I'm writing!"},
+        content_type="application/json",
+    )
+    body = r.json()
+    assert r.status_code == 200 and body["polarity"] in {"negative", "neutral", "positive"}
+    assert set(body) >= {"emotion", "scores", "intensity", "signals", "evidence"}

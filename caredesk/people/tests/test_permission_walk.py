@@ -159,6 +159,10 @@ RULES: dict[str, Rule] = {
     "api:conversation_transfer": Rule(
         "post", api(400, customer=403, other_customer=403), "conversation", {"note": ""}, json=True
     ),
+    "api:analyze": Rule("post", api(200, other_customer=200, other_agent=200),
+                        data={"text": "Still no refund."}, json=True),
+    "api:coach": Rule("post", api(200, customer=403, other_customer=403, other_agent=200),
+                      data={"draft": "That's not my job."}, json=True),
     "api:queue_list": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
     "api:queue_take_next": Rule(
         "post", api(200, customer=403, other_customer=403, other_agent=204)
