@@ -1,0 +1,55 @@
+"""In Chromium: the coach flags a careless reply as it is typed, fixes it in one click, and the
+findings stay visible on the sent message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from caredesk.conftest import BrowserSession
+from caredesk.conversations.models import Direction, Message
+from caredesk.conversations.services import conversation_transfer
+from caredesk.conversations.tests.factories import make_conversation
+from caredesk.people.tests.factories import AgentFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ANGRY = (
+    "This is RIDICULOUS!!! I have been passed between three people and my internet is STILL "
+    "down. I am furious and nobody is helping me!"
+)
+
+
+def test_coach_flags_fixes_and_records(open_browser: Any, team: Any, agent: Any) -> None:
+    c = make_conversation(team=team, subject="Internet down for a week", text=ANGRY)
+    other = AgentFactory.create(teams=[team])
+    conversation_transfer(conversation=c, actor=other, to_agent=other, note="Line fault.")
+    conversation_transfer(conversation=c, actor=other, to_agent=agent, note="Needs an engineer.")
+
+    desk: BrowserSession = open_browser("agent-coach")
+    desk.login(agent.user.email)
+    desk.page.goto(f"/desk/c/{c.pk}/")
+    desk.page.fill("#reply-text", "That's not my job.")
+    for category in ("indifference", "no_apology", "no_acknowledgment"):
+        desk.page.wait_for_selector(f"#coach-findings li[data-category={category}]")
+    assert desk.page.locator("#coach-findings mark.coach-indifference").count() == 1
+    desk.shot("coach-1-findings")
+
+    desk.page.locator("#coach-findings li[data-category=indifference] button.rewrite").first.click()
+    desk.page.wait_for_function(
+        "!document.querySelector('#reply-text').value.includes(\"not my job\")"
+    )
+    assert desk.page.locator("#coach-findings li[data-category=indifference]").count() == 0
+    desk.shot("coach-2-rewrite-applied")
+
+    desk.page.click("#send-reply")  # the coach advises; sending is never blocked
+    desk.page.wait_for_selector("text=Reply sent.")
+    stored = desk.page.locator(".msg-outbound details.coach-stored")
+    stored.click()
+    assert "no_apology" in stored.inner_text()
+    desk.shot("coach-3-findings-on-message")
+
+    message = Message.objects.get(conversation=c, direction=Direction.OUTBOUND)
+    assert "not my job" not in message.text
+    assert {"no_apology", "no_acknowledgment"} <= {f["category"] for f in message.findings}
