@@ -38,9 +38,19 @@ def _manage(*args: str) -> None:
 
 
 def _serve(addr: str) -> int:
+    """Serve the desk, with the background worker beside it for scheduled and slow work."""
+    import subprocess
+
     from django.core.management import call_command
 
-    call_command("runserver", addr, "--noreload", "--skip-checks")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "caredesk.cli", "worker", "--workers", "1"]
+    )
+    try:
+        call_command("runserver", addr, "--noreload", "--skip-checks")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
     return 0
 
 

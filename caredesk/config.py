@@ -47,6 +47,7 @@ class Config:
     max_message_chars: int
     max_attachment_bytes: int
     emotion_engine: str
+    huey_immediate: bool
     email_host: str
     email_port: int
     default_from_email: str
@@ -77,6 +78,7 @@ def load() -> Config:
         max_message_chars=_int("CAREDESK_MAX_MESSAGE_CHARS", 20_000),
         max_attachment_bytes=_int("CAREDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
         emotion_engine=os.environ.get("CAREDESK_EMOTION_ENGINE", ""),
+        huey_immediate=_bool("CAREDESK_HUEY_IMMEDIATE", False),
         email_host=os.environ.get("CAREDESK_EMAIL_HOST", "localhost"),
         email_port=_int("CAREDESK_EMAIL_PORT", 25),
         default_from_email=os.environ.get("CAREDESK_FROM_EMAIL", "support@caredesk.test"),

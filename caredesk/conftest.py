@@ -16,6 +16,14 @@ from caredesk.people.models import Agent, Role, Team
 from caredesk.people.tests.factories import PASSWORD, AgentFactory, TeamFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process() -> None:
+    """Background tasks run at once, in-process, with an in-memory queue."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"

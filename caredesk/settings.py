@@ -125,6 +125,8 @@ else:
         "name": "caredesk",
         "filename": str(CONFIG.data_dir / "huey.sqlite3"),
     }
+# Immediate mode runs tasks in-process (tests, or a desk without a worker).
+HUEY["immediate"] = CONFIG.huey_immediate
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = CONFIG.email_host

@@ -10,10 +10,13 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
 
 from caredesk.conversations.events import event_record
 from caredesk.conversations.models import Conversation, Direction, EventKind, Message, Severity
 from caredesk.empathy.types import Reading
+from caredesk.people.models import Agent, Role
 
 # Which signal lifts a conversation to which severity, unless the team sets its own policy.
 DEFAULT_SIGNAL_POLICY: dict[str, int] = {
@@ -53,6 +56,37 @@ def signal_policy(conversation: Conversation) -> dict[str, int]:
     return policy
 
 
+def reads_inline() -> bool:
+    """Fast engines read on arrival; a slow one (say, a large model) reads in the background."""
+    return bool(getattr(engine(), "inline", True))
+
+
+def message_arrived(*, message: Message) -> None:
+    """Read a new inbound message now, or queue it; the message itself is already stored."""
+    if reads_inline():
+        message_read(message=message)
+        return
+    from caredesk.conversations.tasks import read_message_task
+
+    transaction.on_commit(lambda: read_message_task(message.pk))
+
+
+def unread_message_ids(*, limit: int) -> list[int]:
+    return list(
+        Message.objects.filter(direction=Direction.INBOUND, reading__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def message_read_by_id(message_id: int) -> Reading | None:
+    message = Message.objects.select_related("conversation__team").filter(pk=message_id).first()
+    if message is None or message.reading is not None:
+        return None
+    with transaction.atomic():
+        return message_read(message=message)
+
+
 def message_read(*, message: Message) -> Reading | None:
     """Read an inbound message, keep the reading, and raise severity if a risk calls for it."""
     if message.direction != Direction.INBOUND:
@@ -61,6 +95,9 @@ def message_read(*, message: Message) -> Reading | None:
     message.reading = reading.to_dict()
     message.save(update_fields=["reading"])
     conversation = message.conversation
+    latest = conversation.messages.filter(direction=Direction.INBOUND).order_by("-created_at")
+    if latest.values_list("pk", flat=True).first() != message.pk:
+        return reading  # an older message read late: the conversation shows the newest reading
     conversation.emotion = reading.emotion
     conversation.intensity = round(reading.intensity, 3)
     conversation.signals = list(reading.signals)
@@ -90,5 +127,31 @@ def _apply_signal_policy(conversation: Conversation, reading: Reading) -> None:
             kind=EventKind.ESCALATED,
             actor=None,
             signals=sorted(reading.signals),
-            notify="leads",
+            reason=f"risk signal: {reasons}",
         )
+        from caredesk.conversations.tasks import notify_leads_task
+
+        transaction.on_commit(lambda: notify_leads_task(conversation.pk))
+
+
+def leads_notify(conversation_id: int) -> int:
+    """Tell every lead at once about a conversation a risk made urgent, so it never goes public."""
+    conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
+    leads = list(
+        Agent.objects.filter(
+            role__in=(Role.LEAD, Role.ADMIN), user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+    if not leads:
+        return 0
+    signals = ", ".join(s.replace("_", " ") for s in conversation.signals) or "risk"
+    return send_mail(
+        subject=f"[Caredesk] Urgent: #{conversation.pk} {conversation.subject}",
+        message=(
+            f"{conversation.customer.name}'s conversation #{conversation.pk} was raised to urgent "
+            f"({signals}).\nAny agent may take it; please make sure someone does now.\n\n"
+            f"{conversation.get_absolute_url()}\n"
+        ),
+        from_email=None,
+        recipient_list=leads,
+    )

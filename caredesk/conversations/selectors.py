@@ -106,3 +106,41 @@ def timeline(conversation: Conversation, *, include_notes: bool = True) -> list[
     # At the same instant: the creation first, then the message, then what it led to (resolved).
     items.sort(key=lambda i: (i.at, _order(i)))
     return items
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    at: datetime
+    emotion: str
+    polarity: str
+    intensity: float
+
+
+def reading_trend(conversation: Conversation, limit: int = 12) -> tuple[list[TrendPoint], str]:
+    """The readings of the customer's messages in order, and whether their mood is worsening."""
+    rows = list(
+        conversation.messages.filter(direction=Direction.INBOUND, reading__isnull=False)
+        .order_by("-created_at")
+        .values_list("created_at", "reading")[:limit]
+    )
+    points = [
+        TrendPoint(
+            at, r.get("emotion", ""), r.get("polarity", "neutral"), float(r.get("intensity", 0.0))
+        )
+        for at, r in reversed(rows)
+    ]
+    if len(points) < 2:
+        return points, ""
+
+    def strain(p: TrendPoint) -> float:
+        return (
+            p.intensity
+            if p.polarity == "negative"
+            else -p.intensity
+            if p.polarity == "positive"
+            else 0.0
+        )
+
+    change = strain(points[-1]) - strain(points[0])
+    word = "getting more upset" if change > 0.15 else "calming down" if change < -0.15 else "steady"
+    return points, word

@@ -124,7 +124,7 @@ def conversation_create(
         at=now,
         attachments=attachments,
     )
-    reading.message_read(message=message)
+    reading.message_arrived(message=message)
     if team is not None and team.auto_assign:
         queue.auto_assign(conversation=conversation)
     return conversation
@@ -173,7 +173,7 @@ def customer_message_add(
     )
     conversation.last_message_at = now
     conversation.save(update_fields=["last_message_at"])
-    reading.message_read(message=message)
+    reading.message_arrived(message=message)
     return message
 
 

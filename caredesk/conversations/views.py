@@ -93,6 +93,7 @@ def _page(
         "timeline": selectors.timeline(conversation),
         "handoff": selectors.handoff_note(conversation),
         "people_per_problem": selectors.people_per_problem(conversation),
+        **dict(zip(("trend", "trend_word"), selectors.reading_trend(conversation), strict=True)),
         "history": customer_history(conversation.customer, exclude=conversation),
         "position": position,
         "agents": Agent.objects.select_related("user").exclude(pk=agent.pk),

@@ -1,0 +1,27 @@
+"""Background work: thin tasks that load by id and call one service."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from caredesk.conversations import reading
+
+READ_BATCH = 500
+
+
+@db_task(retries=3, retry_delay=10)
+def read_message_task(message_id: int) -> None:
+    reading.message_read_by_id(message_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def read_unread_messages() -> None:
+    """A safety net: an inbound message whose reading never ran is read now, never lost."""
+    for message_id in reading.unread_message_ids(limit=READ_BATCH):
+        reading.message_read_by_id(message_id)
+
+
+@db_task(retries=3, retry_delay=60)
+def notify_leads_task(conversation_id: int) -> None:
+    reading.leads_notify(conversation_id)
