@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", channel_views.LoginView.as_view(), name="login"),
     path("logout/", channel_views.logout_view, name="logout"),
     path("signup/", channel_views.signup, name="signup"),
+    path("attachments/<int:pk>/", channel_views.attachment_download, name="attachment"),
     path("portal/", include("caredesk.channels.portal_urls")),
     path("desk/", include("caredesk.conversations.urls")),
     path("people/", include("caredesk.people.urls")),

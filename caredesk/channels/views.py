@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.contrib import auth
 from django.contrib.auth.views import LoginView as DjangoLoginView
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caredesk.channels.forms import SignupForm
+from caredesk.conversations.selectors import attachment_for
 from caredesk.customers.services import customer_signup
 from caredesk.forms import add_service_errors
 from caredesk.people.selectors import agent_of
@@ -51,3 +53,18 @@ def signup(request: HttpRequest) -> HttpResponse:
             return redirect("portal:list")
     status = 400 if request.method == "POST" else 200
     return render(request, "auth/signup.html", {"form": form}, status=status)
+
+
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attachments are always downloaded, never rendered, so an uploaded page cannot run."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    attachment = attachment_for(request.user, pk)  # type: ignore[arg-type]
+    if attachment is None:
+        raise Http404("No such attachment.")
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )

@@ -138,9 +138,9 @@ def leads_notify(conversation_id: int) -> int:
     """Tell every lead at once about a conversation a risk made urgent, so it never goes public."""
     conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
     leads = list(
-        Agent.objects.filter(
-            role__in=(Role.LEAD, Role.ADMIN), user__is_active=True
-        ).values_list("user__email", flat=True)
+        Agent.objects.filter(role__in=(Role.LEAD, Role.ADMIN), user__is_active=True).values_list(
+            "user__email", flat=True
+        )
     )
     if not leads:
         return 0

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from caredesk.conversations.models import (
     DONE_STATUSES,
+    Attachment,
     Conversation,
     Direction,
     Event,
@@ -18,8 +19,8 @@ from caredesk.conversations.models import (
     Message,
     Status,
 )
-from caredesk.people.models import Agent
-from caredesk.people.selectors import conversations_visible_to
+from caredesk.people.models import Agent, User
+from caredesk.people.selectors import agent_of, conversations_visible_to
 
 PAGE_SIZE = 50
 INBOX_VIEWS = ("queue", "mine", "team", "waiting")
@@ -144,3 +145,15 @@ def reading_trend(conversation: Conversation, limit: int = 12) -> tuple[list[Tre
     change = strain(points[-1]) - strain(points[0])
     word = "getting more upset" if change > 0.15 else "calming down" if change < -0.15 else "steady"
     return points, word
+
+
+def attachment_for(user: User, pk: int) -> Attachment | None:
+    """An attachment the user may open: on a conversation they can see, never a colleague's note
+    for a customer."""
+    visible = conversations_visible_to(user)
+    qs = Attachment.objects.select_related("message").filter(
+        pk=pk, message__conversation__in=visible
+    )
+    if agent_of(user) is None:
+        qs = qs.exclude(message__direction=Direction.NOTE)
+    return qs.first()

@@ -76,3 +76,17 @@ def test_rating_out_of_range_is_a_clear_error(customer_client: Client, customer,
     conversation_resolve(conversation=c, agent=agent)
     r = customer_client.post(f"/portal/c/{c.pk}/rate/", {"satisfaction": 9, "effort": 2})
     assert r.status_code == 400 and b"Select a valid choice" in r.content
+
+
+def test_attachments_are_kept_and_only_downloaded(customer_client: Client, agent_client) -> None:
+    upload = SimpleUploadedFile("page.html", b"<script>alert(1)</script>", content_type="text/html")
+    customer_client.post(
+        "/portal/new/", {"subject": "See file", "text": "Attached", "attachments": upload}
+    )
+    attachment = Conversation.objects.get().messages.get().attachments.get()
+    assert attachment.size == 25
+    for client in (customer_client, agent_client):
+        r = client.get(f"/attachments/{attachment.pk}/")
+        assert r.status_code == 200 and r["Content-Type"] == "application/octet-stream"
+        assert r["Content-Disposition"].startswith("attachment;")
+        assert b"".join(r.streaming_content) == b"<script>alert(1)</script>"

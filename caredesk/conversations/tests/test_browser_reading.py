@@ -39,7 +39,10 @@ def test_angry_message_is_read_and_shown(open_browser: Any, customer: Any, agent
     marks = desk.page.locator(".msg-inbound mark.evidence")
     labels = {marks.nth(i).get_attribute("data-label") for i in range(marks.count())}
     assert {"repeated_contact", "churn_intent"} <= labels
-    assert "third time" in desk.page.locator(
-        ".msg-inbound mark.evidence[data-label=repeated_contact]"
-    ).first.inner_text().lower()
+    assert (
+        "third time"
+        in desk.page.locator(".msg-inbound mark.evidence[data-label=repeated_contact]")
+        .first.inner_text()
+        .lower()
+    )
     desk.shot("reading-2-evidence")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -113,6 +114,9 @@ RULES: dict[str, Rule] = {
     "login": Rule("get", {**AUTH_ONLY, "anonymous": 200}),
     "logout": Rule("post", AUTH_ONLY),
     "signup": Rule("get", PAGE | {"anonymous": 200}),
+    "attachment": Rule(
+        "get", {**desk_action(200), "customer": 200, "other_customer": 404}, "attachment"
+    ),
     "portal:list": Rule("get", PORTAL),
     "portal:new": Rule("get", PORTAL),
     "portal:conversation": Rule("get", {**PORTAL, "other_customer": 404}, "conversation"),
@@ -159,10 +163,18 @@ RULES: dict[str, Rule] = {
     "api:conversation_transfer": Rule(
         "post", api(400, customer=403, other_customer=403), "conversation", {"note": ""}, json=True
     ),
-    "api:analyze": Rule("post", api(200, other_customer=200, other_agent=200),
-                        data={"text": "Still no refund."}, json=True),
-    "api:coach": Rule("post", api(200, customer=403, other_customer=403, other_agent=200),
-                      data={"draft": "That's not my job."}, json=True),
+    "api:analyze": Rule(
+        "post",
+        api(200, other_customer=200, other_agent=200),
+        data={"text": "Still no refund."},
+        json=True,
+    ),
+    "api:coach": Rule(
+        "post",
+        api(200, customer=403, other_customer=403, other_agent=200),
+        data={"draft": "That's not my job."},
+        json=True,
+    ),
     "api:queue_list": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
     "api:queue_take_next": Rule(
         "post", api(200, customer=403, other_customer=403, other_agent=204)
@@ -192,7 +204,8 @@ def world(db: None) -> dict[str, Any]:
     agent = AgentFactory(teams=[team])
     other_agent = AgentFactory(teams=[other])
     lead = AgentFactory(role=Role.LEAD)
-    conversation = make_conversation(customer=customer, team=team)
+    scan = SimpleUploadedFile("receipt.pdf", b"%PDF-1.4 receipt", content_type="application/pdf")
+    conversation = make_conversation(customer=customer, team=team, attachments=[scan])
     return {
         "customer": customer.user.email,
         "other_customer": other_customer.user.email,
@@ -216,6 +229,8 @@ def test_route_answers_each_role_as_expected(name: str, role: str, world: dict[s
         kwargs = {"pk": conversation.customer_id}
     elif rule.target == "team":
         kwargs = {"pk": conversation.team_id}
+    elif rule.target == "attachment":
+        kwargs = {"pk": conversation.messages.get().attachments.get().pk}
     elif rule.target == "saved_reply":
         kwargs = {"pk": world["saved_reply"].pk}
     url = reverse(name, kwargs=kwargs)
