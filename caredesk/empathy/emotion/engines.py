@@ -1,0 +1,256 @@
+"""The emotion engines: rules and lexicon only, and the same rules on top of a linear classifier.
+
+Both turn a message into one score per emotion (log-odds), add what the customer-service rules say,
+and read polarity, emotion and intensity from the result the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from caredesk.empathy.emotion.features import char_terms, dense_features, word_terms
+from caredesk.empathy.emotion.lexicon import DATA, Lexicon, LexScore
+from caredesk.empathy.emotion.rules import RuleBook, RuleResult, apply_rules
+from caredesk.empathy.emotion.text import Prepared, non_latin_share, prepare
+from caredesk.empathy.types import EMOTIONS, Evidence, Reading
+
+NEGATIVE = ("anger", "frustration", "worry", "sadness")
+GROUPS = {"negative": NEGATIVE, "neutral": ("neutral", "confusion"), "positive": ("gratitude",)}
+_INDEX = {e: i for i, e in enumerate(EMOTIONS)}
+_PRIOR = {"neutral": 1.5, "confusion": -0.5, "gratitude": 0.0} | dict.fromkeys(NEGATIVE, -0.7)
+
+# Function words: nearly every English message has some, and other languages nearly none.
+STOPWORDS = frozenset(
+    """a about after again all am an and any are as at be been before but by can could did do does
+    for from had has have he her here him his how i if in into is it its just me more my no not now
+    of off on once only or our out please so some still than that the their them then there they
+    this to too up us very was we were what when where which who why will with would you your yes
+    hi hello thanks thank dear im i'm i've don't can't won't it's""".split()
+)
+
+
+def _english_words() -> frozenset[str]:
+    path = DATA / "english_words.txt"
+    if not path.exists():
+        return STOPWORDS
+    return STOPWORDS | frozenset(path.read_text(encoding="utf-8").split())
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
+
+
+class RulesEngine:
+    """Lexicon and rules only: no model file, fully explainable, the fallback engine."""
+
+    name = "rules"
+    version = "1.0"
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        return Lexicon.load()
+
+    @cached_property
+    def book(self) -> RuleBook:
+        return RuleBook.load()
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return _english_words()
+
+    def analyze(self, text: str) -> Reading:
+        prepared = prepare(text or "")
+        if not prepared.tokens:
+            return self._neutral(prepared, "empty")
+        if self._foreign(prepared):
+            return self._neutral(prepared, "language")
+        letters = [t.text for t in prepared.tokens if t.text[0].isalpha()]
+        shouting = len(letters) > 2 and all(w.isupper() for w in letters)
+        lex = self.lexicon.score(prepared.tokens, shouting)
+        rules = apply_rules(prepared.live, lex, self.book)
+        logits = self._base_logits(prepared, lex, rules)
+        for emotion, boost in rules.boosts.items():
+            logits[_INDEX[emotion]] += boost
+        return self._reading(prepared, lex, rules, logits, shouting)
+
+    # -- scoring -------------------------------------------------------------------------------
+
+    def _base_logits(self, prepared: Prepared, lex: LexScore, rules: RuleResult) -> np.ndarray:
+        # Priors: with no evidence a message is neutral, and four negative classes must not
+        # outvote it just by being four.
+        logits = np.array([_PRIOR[e] for e in EMOTIONS])
+        for i, hit in enumerate(lex.hits):
+            if i in rules.ignored_hits:
+                continue
+            value = hit.valence
+            strength = abs(value)
+            if hit.emotion and not hit.negated and (value >= 0 or hit.emotion != "gratitude"):
+                logits[_INDEX[hit.emotion]] += max(strength, 1.5)
+            elif value < 0:
+                logits[_INDEX["frustration"]] += 0.8 * strength
+                logits[_INDEX["sadness"]] += 0.3 * strength
+                logits[_INDEX["anger"]] += 0.2 * strength
+            else:
+                logits[_INDEX["gratitude"]] += 0.9 * strength
+        if lex.exclaims and lex.total < 0:
+            logits[_INDEX["anger"]] += 0.3 * min(lex.exclaims, 3)
+        return logits
+
+    def _reading(
+        self,
+        prepared: Prepared,
+        lex: LexScore,
+        rules: RuleResult,
+        logits: np.ndarray,
+        shouting: bool,
+    ) -> Reading:
+        probs = _softmax(logits)
+        group = {g: float(sum(probs[_INDEX[e]] for e in members)) for g, members in GROUPS.items()}
+        polarity = max(group, key=lambda g: group[g])
+        emotion = max(GROUPS[polarity], key=lambda e: probs[_INDEX[e]])
+        valence = lex.total + rules.valence
+        compound = valence / math.sqrt(valence * valence + 15.0)
+        intensity = self._intensity(compound, probs, lex, rules, shouting)
+        evidence = self._evidence(emotion, polarity, lex, rules)
+        return Reading(
+            emotion=emotion,
+            scores={e: round(float(probs[i]), 4) for i, e in enumerate(EMOTIONS)},
+            polarity=polarity,
+            intensity=round(intensity, 3),
+            signals=tuple(rules.signals),
+            evidence=tuple(evidence),
+            confidence=round(group[polarity] * float(probs[_INDEX[emotion]]) / group[polarity], 3)
+            if group[polarity]
+            else 0.0,
+            low_confidence=False,
+            engine=self.name,
+            version=self.version,
+            extra={
+                "compound": round(compound, 4),
+                "polarity_scores": {g: round(p, 4) for g, p in group.items()},
+                "sarcasm": rules.sarcasm,
+                "truncated": prepared.truncated,
+                "quoted_chars": prepared.quoted_chars,
+            },
+        )
+
+    @staticmethod
+    def _intensity(
+        compound: float, probs: np.ndarray, lex: LexScore, rules: RuleResult, shouting: bool
+    ) -> float:
+        """How strongly the customer feels: lexicon force, emotional share, shouting, risk."""
+        emotional = 1.0 - float(probs[_INDEX["neutral"]]) - 0.5 * float(probs[_INDEX["confusion"]])
+        value = 0.55 * abs(compound) + 0.3 * emotional
+        value += 0.05 * min(lex.caps, 3) / 3 + 0.05 * min(lex.exclaims, 3) / 3
+        value += 0.1 * min(lex.boosters, 2) / 2 + (0.1 if shouting else 0.0)
+        value += 0.05 * len(rules.signals)
+        return max(0.0, min(1.0, value))
+
+    @staticmethod
+    def _evidence(
+        emotion: str, polarity: str, lex: LexScore, rules: RuleResult
+    ) -> list[Evidence]:
+        spans: list[Evidence] = []
+        for i, hit in enumerate(lex.hits):
+            if i in rules.ignored_hits:
+                continue
+            sign_fits = (hit.valence < 0) if polarity == "negative" else (hit.valence > 0)
+            if hit.emotion == emotion and not hit.negated or (polarity != "neutral" and sign_fits):
+                token = hit.token
+                spans.append(Evidence(token.start, token.end, token.text, emotion))
+        for cue in rules.cue_spans:
+            if cue.label == emotion or (polarity == "negative" and cue.label in NEGATIVE):
+                spans.append(Evidence(cue.start, cue.end, cue.text, emotion))
+        spans.sort(key=lambda e: (e.start, e.end))
+        return spans + list(rules.evidence)
+
+    # -- what we cannot read -------------------------------------------------------------------
+
+    def _foreign(self, prepared: Prepared) -> bool:
+        """True when the words are mostly not English: better no reading than a wrong one."""
+        words = [t.lower for t in prepared.tokens if t.lower[0].isalpha()]
+        if non_latin_share(prepared.live) > 0.3:
+            return True
+        if len(words) < 3:
+            return False
+        known = sum(1 for w in words if w in self.words or w in self.lexicon.valence)
+        return known / len(words) < 0.5
+
+    def _neutral(self, prepared: Prepared, reason: str) -> Reading:
+        scores = dict.fromkeys(EMOTIONS, 0.0)
+        scores["neutral"] = 1.0
+        low = reason != "empty"
+        if low:
+            scores = {e: round(1 / len(EMOTIONS), 4) for e in EMOTIONS}
+        return Reading(
+            emotion="neutral",
+            scores=scores,
+            polarity="neutral",
+            intensity=0.0,
+            confidence=0.0 if low else 1.0,
+            low_confidence=low,
+            engine=self.name,
+            version=self.version,
+            extra={"reason": reason, "truncated": prepared.truncated},
+        )
+
+
+class LinearEngine(RulesEngine):
+    """The rules on top of a linear classifier trained on GoEmotions (``data/model.npz``)."""
+
+    name = "linear"
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or DATA / "model.npz"
+
+    @cached_property
+    def model(self) -> dict[str, object]:
+        with np.load(self.path, allow_pickle=False) as data:
+            words = str(data["word_vocab"]).split("\n")
+            chars = str(data["char_vocab"]).split("\n")
+            return {
+                "word_index": {t: i for i, t in enumerate(words)},
+                "char_index": {t: i for i, t in enumerate(chars)},
+                "word_idf": data["word_idf"].astype(np.float64),
+                "char_idf": data["char_idf"].astype(np.float64),
+                "W": data["W"].astype(np.float64),
+                "b": data["b"].astype(np.float64),
+                "version": str(data["version"]),
+            }
+
+    @property
+    def version(self) -> str:  # type: ignore[override]
+        return str(self.model["version"])
+
+    def logits(self, text: str, lex: LexScore) -> np.ndarray:
+        """The classifier's log-odds for the seven emotions, before any rule."""
+        m = self.model
+        weights: np.ndarray = m["W"]  # type: ignore[assignment]
+        total: np.ndarray = m["b"].copy()  # type: ignore[attr-defined]
+        offset = 0
+        for terms, index, idf in (
+            (word_terms(text), m["word_index"], m["word_idf"]),
+            (char_terms(text), m["char_index"], m["char_idf"]),
+        ):
+            counts: dict[int, int] = {}
+            for term in terms:
+                j = index.get(term)  # type: ignore[attr-defined]
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if counts:
+                cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                values = (1.0 + np.log(tf)) * idf[cols]  # type: ignore[index]
+                values /= np.sqrt(values @ values)
+                total += values @ weights[offset + cols]
+            offset += len(index)  # type: ignore[arg-type]
+        total += np.asarray(dense_features(lex)) @ weights[offset:]
+        return total
+
+    def _base_logits(self, prepared: Prepared, lex: LexScore, rules: RuleResult) -> np.ndarray:
+        return self.logits(prepared.live, lex)

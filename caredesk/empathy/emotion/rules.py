@@ -1,0 +1,209 @@
+"""Customer-service rules: complaint phrasing, sarcasm, politeness and the risk signals.
+
+The patterns live in ``data/rules.toml`` so they can be read and extended without touching code;
+this module only compiles them once and applies them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from caredesk.empathy.emotion.lexicon import DATA, LexScore
+from caredesk.empathy.types import EMOTIONS, Evidence
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
+    "several": 3, "few": 3, "couple of": 2, "many": 3,
+}  # fmt: skip
+_UNIT_MINUTES = {
+    "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080, "wk": 10080,
+    "fortnight": 20160, "month": 43200, "year": 525600,
+}  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _minutes(num: str, unit: str) -> float:
+    count = float(num) if num.isdigit() else float(_NUMBER_WORDS.get(num.lower(), 1))
+    unit = unit.lower()
+    for prefix, size in _UNIT_MINUTES.items():
+        if unit.startswith(prefix):
+            return count * size
+    return 0.0
+
+
+def _compile(patterns: list[str], durations: str) -> re.Pattern[str]:
+    """One alternation per rule, so each rule scans the text once; duration groups are numbered."""
+    parts = []
+    for i, pattern in enumerate(patterns):
+        body = pattern.replace("{D}", durations)
+        parts.append(body.replace("?P<num>", f"?P<num{i}>").replace("?P<unit>", f"?P<unit{i}>"))
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    emotion: str
+    weight: float
+    valence: float
+    complaint: bool
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class SignalRule:
+    name: str
+    emotion: str
+    weight: float
+    valence: float
+    checks: tuple[tuple[re.Pattern[str], float], ...]  # (patterns, minimum minutes)
+    exclude: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    cues: tuple[Cue, ...]
+    signals: tuple[SignalRule, ...]
+    sarcasm_always: re.Pattern[str]
+    sarcasm_openers: re.Pattern[str]
+    eye_roll: tuple[str, ...]
+    politeness: frozenset[str]
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> RuleBook:
+        with open(DATA / "rules.toml", "rb") as handle:
+            raw: dict[str, Any] = tomllib.load(handle)
+        durations = raw["durations"]["D"]
+        cues = tuple(
+            Cue(c["name"], c["emotion"], c["weight"], c["valence"], c.get("complaint", False),
+                _compile(c["patterns"], durations))
+            for c in raw["cue"]
+        )  # fmt: skip
+        signals = []
+        for s in raw["signal"]:
+            checks = [(_compile(s["patterns"], durations), float(s.get("min_minutes", 0)))]
+            for slow in s.get("slow", []):
+                checks.append((_compile(slow["patterns"], durations), float(slow["min_minutes"])))
+            exclude = _compile(s["exclude"], durations) if s.get("exclude") else None
+            signals.append(
+                SignalRule(s["name"], s["emotion"], s["weight"], s["valence"], tuple(checks),
+                           exclude)
+            )  # fmt: skip
+        sarcasm = raw["sarcasm"]
+        return cls(
+            cues,
+            tuple(signals),
+            _compile(sarcasm["always"], durations),
+            _compile(sarcasm["openers"], durations),
+            tuple(sarcasm["eye_roll"]),
+            frozenset(raw["politeness"]["words"]),
+        )
+
+
+@dataclass
+class RuleResult:
+    boosts: dict[str, float] = field(default_factory=lambda: dict.fromkeys(EMOTIONS, 0.0))
+    valence: float = 0.0
+    signals: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)  # signal spans
+    cue_spans: list[Evidence] = field(default_factory=list)  # labelled with the cue's emotion
+    complaint: bool = False
+    sarcasm: bool = False
+    ignored_hits: set[int] = field(default_factory=set)  # lexicon hits read as politeness
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = _SENTENCE_END.search(text, end)
+    return text[left : right.start() if right else len(text)]
+
+
+def _duration_ok(match: re.Match[str], minimum: float) -> bool:
+    if minimum <= 0:
+        return True
+    for name, value in match.groupdict().items():
+        if value and name.startswith("num"):
+            unit = match.group("unit" + name[3:])
+            return _minutes(value, unit) >= minimum
+    return True  # phrasings without a number ("forever", "since March") are long by nature
+
+
+def find_signals(live: str, book: RuleBook) -> tuple[list[str], list[Evidence]]:
+    found: list[str] = []
+    evidence: list[Evidence] = []
+    for rule in book.signals:
+        for regex, minimum in rule.checks:
+            for match in regex.finditer(live):
+                if not _duration_ok(match, minimum):
+                    continue
+                if rule.exclude and rule.exclude.search(_sentence(live, *match.span())):
+                    continue
+                evidence.append(Evidence(match.start(), match.end(), match.group(0), rule.name))
+                if rule.name not in found:
+                    found.append(rule.name)
+    return found, evidence
+
+
+def apply_rules(live: str, lex: LexScore, book: RuleBook | None = None) -> RuleResult:
+    """Everything the rules say about one message, as score boosts, valence and spans."""
+    book = book or RuleBook.load()
+    result = RuleResult()
+    for cue in book.cues:
+        for match in cue.regex.finditer(live):
+            result.boosts[cue.emotion] += cue.weight
+            result.valence += cue.valence
+            result.complaint = result.complaint or cue.complaint
+            result.cue_spans.append(Evidence(match.start(), match.end(), match.group(0), cue.emotion))
+    result.signals, result.evidence = find_signals(live, book)
+    rules = {r.name: r for r in book.signals}
+    for name in result.signals:
+        rule = rules[name]
+        result.boosts[rule.emotion] += rule.weight
+        result.valence += rule.valence
+        result.complaint = True
+    _read_sarcasm(live, lex, book, result)
+    if result.complaint:
+        # Courtesy inside a complaint is not praise: "Still no refund. Thanks, Tom".
+        for i, hit in enumerate(lex.hits):
+            if hit.token.lower in book.politeness and hit.valence > 0:
+                result.ignored_hits.add(i)
+                result.valence -= hit.valence
+                result.boosts["gratitude"] -= 1.5
+    return result
+
+
+def _read_sarcasm(live: str, lex: LexScore, book: RuleBook, result: RuleResult) -> None:
+    spans = [(m.start(), m.end(), m.group(0)) for m in book.sarcasm_always.finditer(live)]
+    eye_roll = any(e in live for e in book.eye_roll)
+    negative_at = [h.token.start for h in lex.hits if h.valence <= -1.0] + [
+        e.start for e in result.cue_spans if e.label not in ("neutral", "confusion")
+    ]
+    for match in book.sarcasm_openers.finditer(live):
+        # The complaint must follow within this sentence or the next one.
+        end = _SENTENCE_END.search(live, match.end())
+        if end is not None:
+            nxt = _SENTENCE_END.search(live, end.end() + 1)
+            end_at = nxt.start() if nxt else len(live)
+        else:
+            end_at = len(live)
+        if eye_roll or any(match.start() <= at < end_at for at in negative_at):
+            spans.append((match.start(), match.end(), match.group(0)))
+    if not spans:
+        return
+    result.sarcasm = True
+    result.complaint = True
+    result.boosts["frustration"] += 3.0
+    result.boosts["gratitude"] -= 3.0
+    for i, hit in enumerate(lex.hits):
+        if hit.valence > 0:
+            result.ignored_hits.add(i)
+            result.valence -= 2 * hit.valence
+    for start, end, text in spans:
+        result.cue_spans.append(Evidence(start, end, text.strip(), "frustration"))
