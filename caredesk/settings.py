@@ -118,7 +118,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 if CONFIG.redis_url:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "caredesk", "url": CONFIG.redis_url}
+    HUEY: dict[str, object] = {
+        "huey_class": "huey.RedisHuey",
+        "name": "caredesk",
+        "url": CONFIG.redis_url,
+    }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",

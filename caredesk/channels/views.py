@@ -7,6 +7,7 @@ from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -55,7 +56,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "auth/signup.html", {"form": form}, status=status)
 
 
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Attachments are always downloaded, never rendered, so an uploaded page cannot run."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
