@@ -75,14 +75,27 @@ def _pick_conversations() -> list[tuple[str, int]]:
     picks: list[tuple[str, int]] = []
     longest = qs.annotate(n=Count("events")).order_by("-n").values_list("pk", "n")[:2]
     picks += [(f"conversation, longest ({n} events)", pk) for pk, n in longest]
-    transferred = (qs.filter(events__kind=EventKind.TRANSFERRED).order_by("-created_at")
-                   .values_list("pk", flat=True).first())
+    transferred = (
+        qs.filter(events__kind=EventKind.TRANSFERRED)
+        .order_by("-created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
     if transferred:
         picks.append(("conversation, transferred", transferred))
-    busy_customer = (Conversation.objects.values("customer").annotate(n=Count("pk"))
-                     .order_by("-n").values_list("customer", flat=True).first())
-    frequent = qs.filter(customer=busy_customer).order_by("-created_at").values_list(
-        "pk", flat=True).first()
+    busy_customer = (
+        Conversation.objects.values("customer")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("customer", flat=True)
+        .first()
+    )
+    frequent = (
+        qs.filter(customer=busy_customer)
+        .order_by("-created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
     if frequent:
         picks.append(("conversation, most frequent customer", frequent))
     typical = qs.order_by("-created_at").values_list("pk", flat=True)[qs.count() // 2]
@@ -93,7 +106,8 @@ def _pick_conversations() -> list[tuple[str, int]]:
 def _explain(queries: list[dict[str, str]], top: int) -> None:
     from django.db import connection
 
-    slowest = sorted(queries, key=lambda q: float(q.get("time") or 0), reverse=True)[:top]
+    timed = [q for q in queries if float(q.get("time") or 0) >= 0.001]  # Django keeps ms only
+    slowest = sorted(timed, key=lambda q: float(q["time"]), reverse=True)[:top]
     for q in slowest:
         sql = q["sql"]
         print(f"      {float(q['time']) * 1000:7.1f} ms  {sql[:300]}")
@@ -105,7 +119,7 @@ def _explain(queries: list[dict[str, str]], top: int) -> None:
 
 
 def _bench(reps: int, explain: int) -> None:
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -121,13 +135,20 @@ def _bench(reps: int, explain: int) -> None:
 
     login_ms = statistics.median(_timings(lambda: anonymous.get("/login/"), reps))
     select_ms = statistics.median(_timings(select_one, reps))
-    print(f"\nBaseline: GET /login/ median {login_ms:.2f} ms; SELECT 1 median "
-          f"{select_ms * 1000:.1f} µs. Ratios below are to GET /login/.\n")
+    print(
+        f"\nBaseline: GET /login/ median {login_ms:.2f} ms; SELECT 1 median "
+        f"{select_ms * 1000:.1f} µs. Ratios below are to GET /login/.\n"
+    )
     print(f"{'who':5} {'page':46} {'median':>9} {'p95':>9} {'ratio':>7} {'queries':>8}")
-    pages = [("queue", reverse("desk:queue")), ("mine", reverse("desk:mine")),
-             ("team", reverse("desk:team")), ("waiting", reverse("desk:waiting"))]
-    pages += [(label, reverse("desk:conversation", args=[pk]))
-              for label, pk in _pick_conversations()]
+    pages = [
+        ("queue", reverse("desk:queue")),
+        ("mine", reverse("desk:mine")),
+        ("team", reverse("desk:team")),
+        ("waiting", reverse("desk:waiting")),
+    ]
+    pages += [
+        (label, reverse("desk:conversation", args=[pk])) for label, pk in _pick_conversations()
+    ]
     for who, email in (("agent", AGENT_EMAIL), ("lead", LEAD_EMAIL)):
         client = Client()
         assert client.login(email=email, password=DEMO_PASSWORD), email
@@ -138,14 +159,18 @@ def _bench(reps: int, explain: int) -> None:
             if response.status_code != 200:
                 print(f"{who:5} {label:46} HTTP {response.status_code} (skipped)")
                 continue
+            reset_queries()  # the log is a bounded deque; start empty so the count is this page's
             with CaptureQueriesContext(connection) as captured:
                 client.get(url)
+            queries = list(captured.captured_queries)  # a view of the log: copy it before reuse
             times = _timings(lambda c=client, u=url: c.get(u), reps)
             median = statistics.median(times)
-            print(f"{who:5} {label:46} {median:7.1f}ms {_p95(times):7.1f}ms "
-                  f"{median / login_ms:6.1f}x {len(captured.captured_queries):8d}")
+            print(
+                f"{who:5} {label:46} {median:7.1f}ms {_p95(times):7.1f}ms "
+                f"{median / login_ms:6.1f}x {len(queries):8d}"
+            )
             if explain:
-                _explain(captured.captured_queries, explain)
+                _explain(queries, explain)
 
 
 def main() -> int:
@@ -154,20 +179,29 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--reuse", type=Path, help="a data folder made by an earlier run")
-    parser.add_argument("--explain", type=int, default=0, metavar="N",
-                        help="print the N slowest queries of each page with their plans")
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N slowest queries of each page with their plans",
+    )
     args = parser.parse_args()
     data_dir = args.reuse or Path(tempfile.mkdtemp(prefix="caredesk-bench-"))
     print(f"Data folder: {data_dir}")
     _setup(data_dir)
     if args.reuse is None:
         seconds = _generate(args.size, args.seed)
-        print(f"Generated {args.size:,} conversations in {seconds:.0f} s "
-              f"(reuse with --reuse {data_dir})")
+        print(
+            f"Generated {args.size:,} conversations in {seconds:.0f} s "
+            f"(reuse with --reuse {data_dir})"
+        )
     from caredesk.conversations.models import Conversation
 
-    print(f"Database: {Conversation.objects.count():,} conversations, "
-          f"{(data_dir / 'caredesk.sqlite3').stat().st_size / 1e6:.0f} MB")
+    print(
+        f"Database: {Conversation.objects.count():,} conversations, "
+        f"{(data_dir / 'caredesk.sqlite3').stat().st_size / 1e6:.0f} MB"
+    )
     _bench(args.reps, args.explain)
     return 0
 

@@ -28,7 +28,7 @@ from caredesk.conversations.models import (
 )
 from caredesk.conversations.text import text_to_html
 from caredesk.customers.models import Customer
-from caredesk.demo import story as s
+from caredesk.demo import steps as s
 from caredesk.demo.slow import SlowWriter
 from caredesk.people.models import Agent, Team, User
 

@@ -34,7 +34,8 @@ from caredesk.customers.models import Customer, Identity, IdentityKind, Organisa
 from caredesk.demo import texts
 from caredesk.demo.fast import FastWriter
 from caredesk.demo.slow import SlowWriter
-from caredesk.demo.story import STATUS_WEIGHTS, Cast, CustomerSpec, Story, Storyteller
+from caredesk.demo.steps import Story
+from caredesk.demo.story import STATUS_WEIGHTS, Cast, CustomerSpec, Storyteller
 from caredesk.people.models import Agent, Presence, Role, Team, User
 
 DEMO_DOMAIN = "demo.caredesk.test"
@@ -48,13 +49,24 @@ FAST_BATCH = 2_000
 TEXT_POOL = 6  # variants per kind of text in fast mode; each is read by the engine once
 # The demo customer's own conversations, so the portal shows every stage of a problem.
 DEMO_CUSTOMER_STORIES = (
-    Status.WAITING_ON_CUSTOMER, Status.RESOLVED, Status.CLOSED, Status.WAITING_ON_US,
-    Status.NEW, Status.CLOSED,
+    Status.WAITING_ON_CUSTOMER,
+    Status.RESOLVED,
+    Status.CLOSED,
+    Status.WAITING_ON_US,
+    Status.NEW,
+    Status.CLOSED,
 )
 # Billing: the demo agent and two colleagues; Technical: the demo agent and three more.
 TEAM_MEMBERS = {texts.BILLING: (0, 1, 2), texts.TECHNICAL: (0, 3, 4, 5)}
-PRESENCES = (Presence.ONLINE, Presence.ONLINE, Presence.AWAY, Presence.ONLINE, Presence.OFFLINE,
-             Presence.ONLINE, Presence.ONLINE)
+PRESENCES = (
+    Presence.ONLINE,
+    Presence.ONLINE,
+    Presence.AWAY,
+    Presence.ONLINE,
+    Presence.OFFLINE,
+    Presence.ONLINE,
+    Presence.ONLINE,
+)
 
 
 class DemoExistsError(RuntimeError):
@@ -113,8 +125,9 @@ def _demo_customers() -> QuerySet[Customer]:
 def demo_reset() -> None:
     """Remove every demo row (found by address), children before parents; others stay."""
     customers = _demo_customers()
-    org_ids = list(Organisation.objects.filter(customers__in=customers)
-                   .values_list("pk", flat=True).distinct())
+    org_ids = list(
+        Organisation.objects.filter(customers__in=customers).values_list("pk", flat=True).distinct()
+    )
     conversations = Conversation.objects.filter(customer__in=customers)
     Event.objects.filter(conversation__in=conversations).delete()
     Rating.objects.filter(conversation__in=conversations).delete()
@@ -124,11 +137,13 @@ def demo_reset() -> None:
     conversations.delete()
     customers.delete()
     Organisation.objects.filter(pk__in=org_ids, customers__isnull=True).delete()
-    User.objects.filter(Q(email__endswith=CUSTOMER_TLD) | Q(email__endswith=f"@{DEMO_DOMAIN}")
-                        ).delete()
+    User.objects.filter(
+        Q(email__endswith=CUSTOMER_TLD) | Q(email__endswith=f"@{DEMO_DOMAIN}")
+    ).delete()
     # The demo's teams go too, unless someone else's agents or conversations use them.
-    Team.objects.filter(name__in=TEAM_MEMBERS, agents__isnull=True,
-                        conversations__isnull=True).delete()
+    Team.objects.filter(
+        name__in=TEAM_MEMBERS, agents__isnull=True, conversations__isnull=True
+    ).delete()
 
 
 def _ascii(name: str) -> str:
@@ -142,16 +157,21 @@ def _cast_desk(password: str) -> tuple[list[Agent], dict[str, Team], Cast]:
     agents: list[Agent] = []
     for index, (first, last) in enumerate(people):
         email = {0: AGENT_EMAIL, len(people) - 1: LEAD_EMAIL}.get(
-            index, f"{_ascii(first)}.{_ascii(last)}@{DEMO_DOMAIN}")
-        user = User.objects.create(email=email, first_name=first, last_name=last,
-                                   password=password)
+            index, f"{_ascii(first)}.{_ascii(last)}@{DEMO_DOMAIN}"
+        )
+        user = User.objects.create(email=email, first_name=first, last_name=last, password=password)
         role = Role.LEAD if index == len(people) - 1 else Role.AGENT
-        agent = Agent.objects.create(user=user, role=role, presence=PRESENCES[index],
-                                     capacity=12 if index == 0 else 8)
+        agent = Agent.objects.create(
+            user=user, role=role, presence=PRESENCES[index], capacity=12 if index == 0 else 8
+        )
         agent.teams.set([teams[t] for t, members in TEAM_MEMBERS.items() if index in members])
         agents.append(agent)
-    cast = Cast(first_names=tuple(first for first, _ in people),
-                teams=dict(TEAM_MEMBERS), lead=len(people) - 1, favourite=0)
+    cast = Cast(
+        first_names=tuple(first for first, _ in people),
+        teams=dict(TEAM_MEMBERS),
+        lead=len(people) - 1,
+        favourite=0,
+    )
     return agents, teams, cast
 
 
@@ -169,12 +189,19 @@ def _organisations(rng: random.Random, count: int) -> list[Organisation]:
     return Organisation.objects.bulk_create(orgs)
 
 
-def _customers(rng: random.Random, count: int, password: str
-               ) -> tuple[list[Customer], list[CustomerSpec]]:
+def _customers(
+    rng: random.Random, count: int, password: str
+) -> tuple[list[Customer], list[CustomerSpec]]:
     orgs = _organisations(rng, max(10, count // 6))
     specs = [CustomerSpec(*texts.DEMO_CUSTOMER_NAME, has_login=True)]
-    specs += [CustomerSpec(rng.choice(texts.FIRST_NAMES), rng.choice(texts.LAST_NAMES),
-                           has_login=rng.random() < 0.75) for _ in range(count - 1)]
+    specs += [
+        CustomerSpec(
+            rng.choice(texts.FIRST_NAMES),
+            rng.choice(texts.LAST_NAMES),
+            has_login=rng.random() < 0.75,
+        )
+        for _ in range(count - 1)
+    ]
     customers, users, identities = [], [], []
     for i, spec in enumerate(specs):
         org = rng.choice(orgs) if i == 0 or rng.random() < 0.7 else None
@@ -186,44 +213,73 @@ def _customers(rng: random.Random, count: int, password: str
             email = f"{_ascii(spec.first)}.{_ascii(spec.last)}{i}@{domain}"
         user = None
         if spec.has_login:
-            user = User(email=email, first_name=spec.first, last_name=spec.last,
-                        password=password if i == 0 else "!")  # only the demo login can log in
+            user = User(
+                email=email,
+                first_name=spec.first,
+                last_name=spec.last,
+                password=password if i == 0 else "!",
+            )  # only the demo login can log in
             users.append(user)
-        customer = Customer(name=f"{spec.first} {spec.last}", organisation=org, user=user,
-                            locale=rng.choices(("en", "de", "fr", "nl"), weights=[85, 5, 5, 5])[0])
+        customer = Customer(
+            name=f"{spec.first} {spec.last}",
+            organisation=org,
+            user=user,
+            locale=rng.choices(("en", "de", "fr", "nl"), weights=[85, 5, 5, 5])[0],
+        )
         customers.append(customer)
-        identities.append(Identity(customer=customer, kind=IdentityKind.EMAIL, value=email,
-                                   verified=spec.has_login))
+        identities.append(
+            Identity(
+                customer=customer, kind=IdentityKind.EMAIL, value=email, verified=spec.has_login
+            )
+        )
         if rng.random() < 0.1:
-            identities.append(Identity(customer=customer, kind=IdentityKind.EXTERNAL,
-                                       value=f"crm-{i:06d}", verified=True))
+            identities.append(
+                Identity(
+                    customer=customer,
+                    kind=IdentityKind.EXTERNAL,
+                    value=f"crm-{i:06d}",
+                    verified=True,
+                )
+            )
     User.objects.bulk_create(users)
     Customer.objects.bulk_create(customers)
     Identity.objects.bulk_create(identities)
     return customers, specs
 
 
-def _stories(rng: random.Random, teller: Storyteller, specs: list[CustomerSpec], size: int
-             ) -> Iterator[list[Story]]:
+def _stories(
+    rng: random.Random, teller: Storyteller, specs: list[CustomerSpec], size: int
+) -> Iterator[list[Story]]:
     """Yield groups of stories (a conversation and its merged duplicate stay together)."""
     made = 0
     weights = [1.0 + 4.0 * (rng.random() < 0.12) for _ in specs]  # a few frequent writers
     weights[0] = 0.0  # the demo customer gets exactly their own stories
-    for final in DEMO_CUSTOMER_STORIES[: max(0, min(size, len(DEMO_CUSTOMER_STORIES)))]:
+    for own in DEMO_CUSTOMER_STORIES[: max(0, min(size, len(DEMO_CUSTOMER_STORIES)))]:
         made += 1
-        yield teller.tell(customer=0, spec=specs[0], final=final)
-    statuses, status_weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+        yield teller.tell(customer=0, spec=specs[0], final=own)
+    statuses: list[str] = list(STATUS_WEIGHTS)
+    status_weights = list(STATUS_WEIGHTS.values())
     while made < size:
         customer = rng.choices(range(len(specs)), weights=weights)[0]
         final = rng.choices(statuses, weights=status_weights)[0]
-        group = teller.tell(customer=customer, spec=specs[customer], final=final,
-                            duplicate=made + 2 <= size and rng.random() < 0.03)
+        group = teller.tell(
+            customer=customer,
+            spec=specs[customer],
+            final=final,
+            duplicate=made + 2 <= size and rng.random() < 0.03,
+        )
         made += len(group)
         yield group
 
 
-def demo_seed(*, size: int = 300, seed: int = 42, now: datetime | None = None,
-              fast: bool = False, reset: bool = False) -> DemoSummary:
+def demo_seed(
+    *,
+    size: int = 300,
+    seed: int = 42,
+    now: datetime | None = None,
+    fast: bool = False,
+    reset: bool = False,
+) -> DemoSummary:
     """Fill the database with a believable desk; refuse if a demo is there unless `reset`."""
     if size < 1:
         raise ValueError("size must be at least 1")
@@ -266,8 +322,9 @@ def _summary(seconds: float, fast: bool) -> DemoSummary:
     return DemoSummary(
         organisations=Organisation.objects.filter(customers__in=customers).distinct().count(),
         customers=customers.count(),
-        agents=Agent.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}",
-                                    role=Role.AGENT).count(),
+        agents=Agent.objects.filter(
+            user__email__endswith=f"@{DEMO_DOMAIN}", role=Role.AGENT
+        ).count(),
         teams=Team.objects.filter(name__in=TEAM_MEMBERS).count(),
         conversations=conversations.count(),
         messages=Message.objects.filter(conversation__in=conversations).count(),
@@ -277,10 +334,14 @@ def _summary(seconds: float, fast: bool) -> DemoSummary:
         last_created=span["last"],
         seconds=seconds,
         fast=fast,
-        by_status={row["status"]: row["n"] for row in
-                   conversations.values("status").annotate(n=Count("pk"))},
-        by_severity={row["severity"]: row["n"] for row in
-                     conversations.values("severity").annotate(n=Count("pk"))},
+        by_status={
+            row["status"]: row["n"]
+            for row in conversations.values("status").annotate(n=Count("pk"))
+        },
+        by_severity={
+            row["severity"]: row["n"]
+            for row in conversations.values("severity").annotate(n=Count("pk"))
+        },
     )
 
 

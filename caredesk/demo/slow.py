@@ -17,7 +17,7 @@ from caredesk.conversations import services
 from caredesk.conversations.events import event_record
 from caredesk.conversations.models import Channel, Conversation, EventKind, Status
 from caredesk.customers.models import Customer
-from caredesk.demo import story as s
+from caredesk.demo import steps as s
 from caredesk.people.models import Agent, Team, User
 
 

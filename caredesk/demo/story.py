@@ -11,12 +11,28 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from caredesk.conversations.models import Channel, Severity, Status
 from caredesk.demo import texts
+from caredesk.demo.steps import (
+    Assign,
+    Close,
+    Create,
+    CustomerWrites,
+    Merge,
+    Note,
+    Rate,
+    Reply,
+    Resolve,
+    SeverityChange,
+    Step,
+    Story,
+    Transfer,
+)
 from caredesk.demo.texts import Topic
 
 MINUTE = 60.0
@@ -24,114 +40,6 @@ HOUR = 3600.0
 DAY = 86400.0
 WINDOW_DAYS = 90
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Create:
-    at: datetime
-    subject: str
-    text: str
-    channel: str
-    team: str | None
-    severity: int
-    external_id: str = ""
-
-
-@dataclass(frozen=True)
-class CustomerWrites:
-    at: datetime
-    text: str
-    channel: str
-    external_id: str = ""
-
-
-@dataclass(frozen=True)
-class Reply:
-    at: datetime
-    agent: int
-    text: str
-    resolve: bool = False
-
-
-@dataclass(frozen=True)
-class Note:
-    at: datetime
-    agent: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Assign:
-    at: datetime
-    agent: int
-
-
-@dataclass(frozen=True)
-class Transfer:
-    at: datetime
-    actor: int
-    note: str
-    to_agent: int | None
-    to_team: str | None
-
-
-@dataclass(frozen=True)
-class Resolve:
-    at: datetime
-    agent: int
-
-
-@dataclass(frozen=True)
-class Close:
-    """No service closes a resolved conversation yet; the writers record what one would."""
-
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Rate:
-    at: datetime
-    satisfaction: int
-    effort: int
-    comment: str
-
-
-@dataclass(frozen=True)
-class SeverityChange:
-    at: datetime
-    actor: int
-    severity: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class Merge:
-    at: datetime
-    agent: int
-    into: Story
-
-
-Step = (
-    Create
-    | CustomerWrites
-    | Reply
-    | Note
-    | Assign
-    | Transfer
-    | Resolve
-    | Close
-    | Rate
-    | SeverityChange
-    | Merge
-)
-
-
-@dataclass(eq=False)
-class Story:
-    """One conversation's script. Compared by identity, so a `Merge` can point at its target."""
-
-    customer: int
-    steps: list[Step] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -517,7 +425,7 @@ class _Plan:
             wait = _between(r, 10 * MINUTE, 2 * HOUR)
         agent = self._first_agent()
         if final == Status.OPEN or r.random() < 0.35:
-            self._add(wait, lambda at, a=agent: Assign(at=at, agent=a))
+            self._add(wait, partial(Assign, agent=agent))
             self.owner, self.first_agent = agent, agent
             wait = _between(r, 5 * MINUTE, 2 * HOUR)
         if self.escalated or self.signal in ("safety", "legal_threat", "public_escalation"):
@@ -544,9 +452,7 @@ class _Plan:
             reason = r.choice(texts.LEAD_SEVERITY_REASONS)
             self._add(
                 _between(r, 5 * MINUTE, 3 * HOUR),
-                lambda at, a=lead_or_agent, s=new: SeverityChange(
-                    at=at, actor=a, severity=s, reason=reason
-                ),
+                partial(SeverityChange, actor=lead_or_agent, severity=new, reason=reason),
             )
         if self.escalated and r.random() < 0.4:
             self.note(_between(r, 5 * MINUTE, 2 * HOUR), t.cast.lead, texts.ESCALATION_NOTES)
@@ -623,7 +529,7 @@ class _Plan:
             scale = window * 0.9 / span
             self.steps = [(offset * scale, make) for offset, make in self.steps]
             span *= scale
-        slack = {
+        slacks: dict[str, float] = {
             Status.NEW: _between(r, 5 * MINUTE, 40 * HOUR)
             if r.random() < 0.85
             else _between(r, 1 * DAY, 4 * DAY),
@@ -631,7 +537,8 @@ class _Plan:
             Status.WAITING_ON_CUSTOMER: _between(r, 10 * MINUTE, 6 * DAY),
             Status.WAITING_ON_US: _between(r, 5 * MINUTE, 3 * DAY),
             Status.RESOLVED: _between(r, 10 * MINUTE, 3 * DAY),
-        }.get(final, r.uniform(MINUTE, max(MINUTE * 2, window - span)))
+        }
+        slack = slacks.get(final, r.uniform(MINUTE, max(MINUTE * 2, window - span)))
         age = min(span + slack, window)
         start = self.t.now - timedelta(seconds=age)
         return [make(start + timedelta(seconds=offset)) for offset, make in self.steps]

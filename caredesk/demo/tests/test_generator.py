@@ -119,8 +119,7 @@ def check_timestamps(*, now: datetime) -> None:
             assert c.resolved_at == resolved[-1]
         if c.status == Status.CLOSED:
             assert c.closed_at is not None and c.closed_at >= c.created_at
-            assert history[-1].kind in (EventKind.STATUS_CHANGED, EventKind.MERGED,
-                                        EventKind.RATED)
+            assert history[-1].kind in (EventKind.STATUS_CHANGED, EventKind.MERGED, EventKind.RATED)
     for m in Message.objects.select_related("conversation"):
         assert m.conversation.created_at <= m.created_at <= now
 

@@ -15,17 +15,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--size", type=int, default=300, help="conversations to create")
-        parser.add_argument("--seed", type=int, default=42, help="random seed (same seed, "
-                            "same desk)")
-        parser.add_argument("--fast", action="store_true",
-                            help="bulk inserts instead of the services; for large sizes")
-        parser.add_argument("--reset", action="store_true",
-                            help="remove an existing demo desk first")
+        parser.add_argument(
+            "--seed", type=int, default=42, help="random seed (same seed, same desk)"
+        )
+        parser.add_argument(
+            "--fast",
+            action="store_true",
+            help="bulk inserts instead of the services; for large sizes",
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="remove an existing demo desk first"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = demo_seed(size=options["size"], seed=options["seed"],
-                                fast=options["fast"], reset=options["reset"])
+            summary = demo_seed(
+                size=options["size"],
+                seed=options["seed"],
+                fast=options["fast"],
+                reset=options["reset"],
+            )
         except (DemoExistsError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write("\n".join(summary.lines()))
