@@ -16,9 +16,12 @@ from caredesk.empathy.coaching.findings import Finding
 from caredesk.empathy.coaching.rules import Rule, RuleSet, default_rules
 
 _TOKEN_RE = re.compile(r"[a-z]+")
-_CAPS_RUN_RE = re.compile(
-    r"(?<![\w\-/@.#])[A-Z][A-Z']*(?![\w\-/@])(?:[ \t]+[A-Z][A-Z']*(?![\w\-/@]))*"
-)
+# A run of capitalised words starting with one of at least two letters. It starts with a
+# character class (fast to scan for); the "not inside a word or code" check is done in Python.
+_CAPS_RUN_RE = re.compile(r"[A-Z][A-Z']*[A-Z](?![\w\-/@])(?:[ \t]+[A-Z][A-Z']*(?![\w\-/@]))*")
+_CAPS_BEFORE = frozenset("-/@.#_")
+#: How far from a keyword a rule's match may reach, in characters.
+WINDOW = 90
 _TEMPLATE_RE = re.compile(r"\{(text|lower|mark|soft)\}")
 
 
@@ -37,8 +40,8 @@ def coach(
     ruleset = rules if rules is not None else default_rules()
     doc = _Draft(draft)
     found: list[Finding] = []
-    for rule in doc.candidates(ruleset):
-        found.extend(_pattern_findings(rule, doc))
+    for rule, regex, w0, w1 in doc.windows(ruleset):
+        found.extend(_pattern_findings(rule, regex, doc, w0, w1))
     for rule in ruleset.caps:
         found.extend(_caps_findings(rule, doc))
     ctx = CoachContext.coerce(context)
@@ -58,6 +61,8 @@ class _Draft:
         self._sentences: textmod.Sentences | None = None
         self._words: int | None = None
         self._start: int | None = None
+        self._lower: str | None = None
+        self.tokens: set[str] = set()  # every word in the draft, filled by candidates()
 
     @property
     def sentences(self) -> textmod.Sentences:
@@ -77,23 +82,78 @@ class _Draft:
             self._start = textmod.body_start(self.text)
         return self._start
 
-    def candidates(self, ruleset: RuleSet) -> list[Rule]:
-        tokens = set(_TOKEN_RE.findall(self.text.lower()))
-        chosen: dict[str, Rule] = {}
-        for word in tokens.intersection(ruleset.by_keyword):
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            lower = self.text.lower()
+            if len(lower) != len(self.text):  # a few characters grow when lower-cased
+                lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in self.text)
+            self._lower = lower
+        return self._lower
+
+    def windows(self, ruleset: RuleSet) -> list[tuple[Rule, re.Pattern[str], int, int]]:
+        """Each pattern rule with the stretches of text around its keywords, in rule order.
+
+        Scanning only those windows, instead of the whole draft per rule, keeps the coach fast
+        however many rules a lead adds. A match must lie within ``WINDOW`` characters of one of
+        its rule's keywords.
+        """
+        lower = self.lower
+        self.tokens = set(_TOKEN_RE.findall(lower))
+        hits: dict[tuple[str, int], tuple[Rule, re.Pattern[str], list[int]]] = {}
+        for word in self.tokens.intersection(ruleset.by_keyword):
+            places = _occurrences(lower, word)
             for rule in ruleset.by_keyword[word]:
-                chosen[rule.id] = rule
+                regex = rule.by_word[word]
+                hits.setdefault((rule.id, id(regex)), (rule, regex, []))[2].extend(places)
         for rule in ruleset.ungated:
-            if not rule.substrings or any(s in self.text for s in rule.substrings):
-                chosen[rule.id] = rule
-        order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
-        return sorted(chosen.values(), key=lambda rule: order[rule.id])
+            assert rule.regex is not None
+            if not rule.substrings:
+                hits[(rule.id, 0)] = (rule, rule.regex, [-1])
+                continue
+            places = [p for sub in rule.substrings for p in _occurrences(self.text, sub, False)]
+            if places:
+                hits[(rule.id, 0)] = (rule, rule.regex, places)
+        out: list[tuple[Rule, re.Pattern[str], int, int]] = []
+        for rule, regex, places in sorted(hits.values(), key=lambda h: ruleset.order[h[0].id]):
+            out.extend((rule, regex, w0, w1) for w0, w1 in self._merge(places))
+        return out
+
+    def _merge(self, places: list[int]) -> list[tuple[int, int]]:
+        text, size = self.text, len(self.text)
+        if places == [-1]:
+            return [(0, size)]
+        merged: list[tuple[int, int]] = []
+        for place in sorted(places):
+            w0, w1 = max(0, place - WINDOW), min(size, place + WINDOW)
+            while w1 < size and (text[w1].isalnum() or text[w1] in "'_"):
+                w1 += 1  # end on a word boundary: lookaheads cannot see past the window
+            if merged and w0 <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], w1))
+            else:
+                merged.append((w0, w1))
+        return merged
 
 
-def _pattern_findings(rule: Rule, doc: _Draft) -> Iterator[Finding]:
-    assert rule.regex is not None
-    text, pos = doc.text, 0
-    while (match := rule.regex.search(text, pos)) is not None:
+def _occurrences(text: str, needle: str, whole_word: bool = True) -> list[int]:
+    places: list[int] = []
+    size = len(needle)
+    at = text.find(needle)
+    while at != -1:
+        if not whole_word or (
+            (at == 0 or not text[at - 1].isalpha())
+            and (at + size >= len(text) or not text[at + size].isalpha())
+        ):
+            places.append(at)
+        at = text.find(needle, at + 1)
+    return places
+
+
+def _pattern_findings(
+    rule: Rule, regex: re.Pattern[str], doc: _Draft, w0: int, w1: int
+) -> Iterator[Finding]:
+    text, pos = doc.text, w0
+    while (match := regex.search(text, pos, w1)) is not None:
         start, end = match.span()
         if start == end:
             pos = end + 1
@@ -177,7 +237,13 @@ def _lower_keeping_acronyms(original: str, rule: Rule) -> str:
 
 
 def _caps_findings(rule: Rule, doc: _Draft) -> Iterator[Finding]:
-    for match in _CAPS_RUN_RE.finditer(doc.text):
+    text, pos = doc.text, 0
+    while (match := _CAPS_RUN_RE.search(text, pos)) is not None:
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in _CAPS_BEFORE):
+            pos = start + 1  # inside a word or a code such as abc-DEF: look further on
+            continue
+        pos = match.end()
         words = match.group(0).split()
         loud = [w for w in words if len(w.strip("'")) >= 2 and w.strip("'") not in rule.acronyms]
         if len(loud) >= rule.min_run or any(w.strip("'") in rule.emphasis for w in words):
@@ -202,13 +268,16 @@ def _missing_finding(
             return None
     if doc.words < rule.min_words or not doc.text.strip():
         return None
-    if rule.exempt is not None and rule.exempt.search(doc.text):
-        return None
     assert rule.present is not None
+    if rule.present_keywords and not rule.within_sentences:
+        if not rule.present_keywords.isdisjoint(doc.tokens):
+            return None
     region_end = len(doc.text)
     if rule.within_sentences:
         region_end = doc.sentences.end_of_first(doc.start, rule.within_sentences)
     if rule.present.search(doc.text, 0, region_end):
+        return None
+    if rule.exempt is not None and rule.exempt.search(doc.text):
         return None
     at = doc.start if rule.insert == "start" else textmod.body_end(doc.text)
     rewrites = _missing_rewrites(rule, key)

@@ -58,6 +58,8 @@ class Rule:
     # kind == "pattern"
     regex: re.Pattern[str] | None = None
     keywords: frozenset[str] = frozenset()
+    # keyword -> the alternation of just the patterns that mention it (all, if none does)
+    by_word: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     substrings: tuple[str, ...] = ()
     span: str = "match"
     unless_before: re.Pattern[str] | None = None
@@ -72,6 +74,7 @@ class Rule:
     # kind == "missing"
     when: str = "always"
     present: re.Pattern[str] | None = None
+    present_keywords: frozenset[str] = frozenset()
     exempt: re.Pattern[str] | None = None
     min_words: int = 0
     within_sentences: int = 0
@@ -91,6 +94,7 @@ class RuleSet:
     ungated: tuple[Rule, ...]  # pattern rules with substrings or no gate at all
     caps: tuple[Rule, ...]
     missing: tuple[Rule, ...]
+    order: Mapping[str, int] = field(default_factory=dict)  # rule id -> position
 
     def get(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -203,6 +207,7 @@ def _compile(item: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         when=when,
         insert=insert,
         present=_alternation(present, macros),
+        present_keywords=_keywords(item.get("present_keywords", [])),
         exempt=_alternation(_strings(item.get("exempt", []), "exempt"), macros),
         min_words=int(item.get("min_words", 0)),
         within_sentences=int(item.get("within_sentences", 0)),
@@ -220,21 +225,17 @@ def _pattern_rule(
     span = item.get("span", "match")
     _require(span in SPANS, f"span must be one of {SPANS}")
     boundaries = bool(item.get("word_boundaries", True))
-    body = "|".join(f"(?:{expand(p, macros)})" for p in patterns)
-    if boundaries:
-        body = rf"(?<!\w)(?:{body})(?!\w)"
-    keywords = frozenset(w.lower() for w in _strings(item.get("keywords", []), "keywords"))
-    _require(
-        all(_TOKEN_RE.fullmatch(w) for w in keywords), "keywords are plain words of letters a-z"
-    )
+    expanded = [expand(p, macros) for p in patterns]
+    keywords = _keywords(item.get("keywords", []))
     soften = tuple(
         (re.compile(expand(pair[0], macros), re.IGNORECASE), _strings(pair[1:], "soften"))
         for pair in item.get("soften", [])
     )
     return Rule(
         **common,
-        regex=re.compile(body, re.IGNORECASE),
+        regex=_wrap(expanded, boundaries),
         keywords=keywords,
+        by_word=_by_word(expanded, keywords, boundaries),
         substrings=_strings(item.get("substrings", []), "substrings"),
         span=span,
         unless_before=_alternation(_strings(item.get("unless_before", []), "guard"), macros),
@@ -243,6 +244,38 @@ def _pattern_rule(
         unless_following=_alternation(_strings(item.get("unless_following", []), "guard"), macros),
         soften=soften,
     )
+
+
+def _wrap(expanded: Sequence[str], boundaries: bool) -> re.Pattern[str]:
+    body = "|".join(f"(?:{p})" for p in expanded)
+    if boundaries:
+        body = rf"(?<!\w)(?:{body})(?!\w)"
+    return re.compile(body, re.IGNORECASE)
+
+
+def _by_word(
+    expanded: Sequence[str], keywords: frozenset[str], boundaries: bool
+) -> dict[str, re.Pattern[str]]:
+    """For each keyword, a regex of only the patterns whose text mentions it (or its stem).
+
+    A window opened by a keyword then tries a few alternatives instead of the whole rule. A
+    pattern that mentions none of the keywords stays in every keyword's regex, so nothing is lost.
+    """
+    sources = [p.lower() for p in expanded]
+
+    def mentions(source: str, word: str) -> bool:
+        # The first five letters catch stems written as regex: "polic(?:y|ies)" mentions "policy".
+        return word in source or (len(word) > 5 and word[:5] in source)
+
+    silent = {i for i, src in enumerate(sources) if not any(mentions(src, w) for w in keywords)}
+    cache: dict[tuple[int, ...], re.Pattern[str]] = {}
+    out: dict[str, re.Pattern[str]] = {}
+    for word in keywords:
+        chosen = tuple(sorted({i for i, src in enumerate(sources) if mentions(src, word)} | silent))
+        if chosen not in cache:
+            cache[chosen] = _wrap([expanded[i] for i in chosen], boundaries)
+        out[word] = cache[chosen]
+    return out
 
 
 def expand(pattern: str, macros: Mapping[str, str]) -> str:
@@ -307,6 +340,7 @@ def _index(rules: tuple[Rule, ...], settings: Settings) -> RuleSet:
         ungated=tuple(ungated),
         caps=tuple(r for r in rules if r.kind == "caps"),
         missing=tuple(r for r in rules if r.kind == "missing"),
+        order={rule.id: i for i, rule in enumerate(rules)},
     )
 
 
@@ -330,6 +364,12 @@ def _strings(value: object, what: str) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise RuleError(f"{what} must be a list of strings")
     return tuple(value)
+
+
+def _keywords(value: object) -> frozenset[str]:
+    words = frozenset(w.lower() for w in _strings(value, "keywords"))
+    _require(all(_TOKEN_RE.fullmatch(w) for w in words), "keywords are plain words of letters a-z")
+    return words
 
 
 def _examples(value: object) -> tuple[Example, ...]:

@@ -15,7 +15,12 @@ _NORMALISE = str.maketrans(
 )
 # Quoted text is the customer's or a system's words, not the agent's: blank it before scanning.
 _QUOTED_RE = re.compile(r'"[^"\n]{1,400}"|^[ \t]*>[^\n]*', re.MULTILINE)
-_SENTENCE_RE = re.compile(r"\S[^\n]*?(?:[.!?]+[\"')\]]*(?=\s|$)|(?=\n)|$)")
+# A sentence ends at terminal punctuation followed by space, or at a blank line. Single line
+# breaks do not end one: hard-wrapped email text stays whole. "example.com" and "3.5" do not
+# end one either.
+_SENTENCE_RE = re.compile(
+    r"\S(?:[^.!?\n]+|[.!?]+(?![.!?\"')\]]*(?:\s|$))|\n(?![ \t]*\n))*(?:[.!?]+[\"')\]]*)?"
+)
 _GREETING_RE = re.compile(
     r"\s*(?:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening)|morning|afternoon"
     r"|evening)\b[^\n.,!?:;]{0,40}?[,!.:;\n]+(?:[ \t]*[A-Z][\w'-]{0,20}[,!.])?\s*",
@@ -27,7 +32,8 @@ _SIGNOFF_RE = re.compile(
     r"|warmly|with thanks)\b[^\n]{0,40}(?:\n[^\n]{0,60}){0,4}|[ \t]+\^[A-Za-z]{1,4})\s*$",
     re.IGNORECASE,
 )
-_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+_BOUNDARY_RE = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n[ \t]*\n")
+_LOOKBACK = 400  # a sentence longer than this is cut for the rules' purposes
 _CLAUSE_MARKS = ",;:()\u2013\u2014"
 _TERMINAL = ".!?\"')]"
 
@@ -41,11 +47,18 @@ def prepare(draft: str) -> str:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _SENTENCE_RE.finditer(text)]
+    spans = []
+    for match in _SENTENCE_RE.finditer(text):
+        start, end = match.span()
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        spans.append((start, end))
+    return spans
 
 
 def word_count(text: str) -> int:
-    return len(_WORD_RE.findall(text))
+    """Whitespace-separated words: cheap, and close enough for the length thresholds."""
+    return len(text.split())
 
 
 def body_start(text: str) -> int:
@@ -64,27 +77,51 @@ def body_end(text: str) -> int:
 
 
 class Sentences:
-    """Sentence spans of one text with fast lookup of the sentence around an offset."""
+    """Sentence boundaries of one text, found locally around the offsets asked about.
+
+    Splitting a whole long draft costs more than the rules themselves, and most drafts only need
+    the sentence around a handful of matches.
+    """
 
     def __init__(self, text: str) -> None:
-        self.spans = sentence_spans(text) or [(0, len(text))]
-        self._starts = [start for start, _ in self.spans]
-
-    def index(self, pos: int) -> int:
-        return max(0, bisect_right(self._starts, pos) - 1)
+        self.text = text
 
     def around(self, pos: int) -> tuple[int, int]:
-        return self.spans[self.index(pos)]
+        return self._start_before(pos), self._end_after(pos)
 
     def following_end(self, pos: int) -> int:
         """End of the sentence after the one holding ``pos`` (or of that one, if it is last)."""
-        i = self.index(pos)
-        return self.spans[min(i + 1, len(self.spans) - 1)][1]
+        end = self._end_after(pos)
+        return self._end_after(end) if end < len(self.text) else end
 
     def end_of_first(self, start: int, count: int) -> int:
         """End of the ``count``-th sentence counted from the one holding ``start``."""
-        i = self.index(start)
-        return self.spans[min(i + count - 1, len(self.spans) - 1)][1]
+        end = self._end_after(start)
+        for _ in range(count - 1):
+            if end >= len(self.text):
+                break
+            end = self._end_after(end)
+        return end
+
+    def _start_before(self, pos: int) -> int:
+        text = self.text
+        lookback = max(0, pos - _LOOKBACK)
+        start = lookback
+        for match in _BOUNDARY_RE.finditer(text, lookback, pos):
+            start = match.end()
+        while start < pos and text[start].isspace():
+            start += 1
+        return start
+
+    def _end_after(self, pos: int) -> int:
+        text = self.text
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        match = _BOUNDARY_RE.search(text, pos)
+        if match is None:
+            return len(text.rstrip())
+        end = match.start() if match.group(0)[0] == "\n" else match.end()
+        return max(end, pos)
 
 
 def clause_span(text: str, sentence: tuple[int, int], start: int, end: int) -> tuple[int, int]:
