@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from caredesk.conversations import coaching
 from caredesk.conversations import reading as desk_reading
 from caredesk.conversations.models import (
     DONE_STATUSES,
@@ -51,6 +52,7 @@ class FastWriter(SlowWriter):
         self.events: list[Event] = []
         self.ratings: list[Rating] = []
         self.merges: list[tuple[Conversation, Conversation]] = []
+        self.transfers: dict[int, int] = {}  # transfers so far per conversation (by id())
         self.on: dict[int, list[Message]] = {}  # messages currently on a conversation (by id())
         self.written = {}
 
@@ -77,6 +79,7 @@ class FastWriter(SlowWriter):
         channel: str,
         at: datetime,
         external_id: str = "",
+        findings: list[dict[str, Any]] | None = None,
     ) -> Message:
         html = self._html.get(text)
         if html is None:
@@ -90,10 +93,31 @@ class FastWriter(SlowWriter):
             channel=channel,
             external_id=external_id[:255],
             created_at=at,
+            findings=findings,
         )
         self.messages.append(message)
         self.on[id(conversation)].append(message)
         return message
+
+    def _coach(self, conversation: Conversation, text: str, at: datetime) -> list[dict[str, Any]]:
+        """The findings `reply_send` keeps: the coach on the draft, with `coach_context`'s facts.
+
+        Not cached: the context (hours waited, transfers so far) differs for nearly every reply.
+        """
+        inbound = sorted(
+            (m for m in self.on[id(conversation)] if m.direction == Direction.INBOUND),
+            key=lambda m: m.created_at,
+            reverse=True,
+        )[:10]
+        end = conversation.resolved_at if conversation.status in DONE_STATUSES else at
+        waited = ((end or at) - conversation.created_at).total_seconds() / 3600
+        context = {
+            "reading": next((m.reading for m in inbound if m.reading), None),
+            "transfers": self.transfers.get(id(conversation), 0),
+            "waited_hours": round(waited, 1),
+            "tech_problem": any(coaching.TECH_PROBLEM.search(m.text) for m in inbound),
+        }
+        return [f.to_dict() for f in coaching.draft_coach(text, context)]
 
     def _read(self, conversation: Conversation, message: Message, at: datetime) -> None:
         """What `reading.message_read` does, with one engine call per distinct text."""
@@ -130,7 +154,7 @@ class FastWriter(SlowWriter):
                 None,
                 at,
                 signals=sorted(result.signals),
-                notify="leads",
+                reason=f"risk signal: {reasons}",
             )
 
     def _status(
@@ -182,6 +206,7 @@ class FastWriter(SlowWriter):
             self._read(c, message, at)
         elif isinstance(step, s.Reply):
             agent = self.agents[step.agent]
+            findings = self._coach(c, step.text, at)
             if c.owner is None:
                 c.owner = agent
                 self._event(
@@ -193,7 +218,9 @@ class FastWriter(SlowWriter):
                     agent_name=agent.name,
                     how="replied",
                 )
-            message = self._message(c, Direction.OUTBOUND, step.text, agent.user, c.channel, at)
+            message = self._message(
+                c, Direction.OUTBOUND, step.text, agent.user, c.channel, at, findings=findings
+            )
             c.last_message_at = at
             if c.first_response_at is None:
                 c.first_response_at = at
@@ -286,6 +313,7 @@ class FastWriter(SlowWriter):
 
     def _transfer(self, c: Conversation, step: s.Transfer) -> None:
         """`services.conversation_transfer`, step for step (team rule included)."""
+        self.transfers[id(c)] = self.transfers.get(id(c), 0) + 1
         actor = self.agents[step.actor]
         to_agent = self.agents[step.to_agent] if step.to_agent is not None else None
         to_team = self.teams[step.to_team] if step.to_team else None
