@@ -30,10 +30,13 @@ class Engine(Protocol):
     def analyze(self, text: str) -> Reading: ...
 
 
-@lru_cache(maxsize=8)
 def get_engine(dotted_path: str | None = None) -> Engine:
-    """The engine at ``dotted_path`` (a class or a factory), built once and shared."""
-    path = ENGINES.get(dotted_path or "", dotted_path or DEFAULT_ENGINE)
+    """The engine at ``dotted_path`` (a class or a factory) or named in ENGINES, built once."""
+    return _build(ENGINES.get(dotted_path or "", dotted_path or DEFAULT_ENGINE))
+
+
+@lru_cache(maxsize=8)
+def _build(path: str) -> Engine:
     module_name, _, attr = path.rpartition(".")
     if not module_name:
         raise ValueError(f"not a dotted path to an emotion engine: {path!r}")

@@ -32,6 +32,14 @@ STOPWORDS = frozenset(
     hi hello thanks thank dear im i'm i've don't can't won't it's""".split()
 )
 
+# Function words of the languages customers most often write in besides English; "no", "me", "a"
+# and the like are left out because English shares them.
+FOREIGN_FUNCTION_WORDS = frozenset(
+    """de la el los las que y es una un por para con del al lo le les des du et est je pas mon ma
+    mes ne sur avec pour ce cette qui nous vous il elle c'est j'ai n'ai und ist nicht das der die
+    ein eine ich mein meine noch mit auf sie wir het een niet nog mijn ik en van ook maar il è non
+    ho ma di che per sono mi nadie todavía pero muy está não em um uma com está eu""".split()
+)
 
 def _english_words() -> frozenset[str]:
     path = DATA / "english_words.txt"
@@ -50,6 +58,7 @@ class RulesEngine:
 
     name = "rules"
     version = "1.0"
+    inline = True  # fast enough to read each message as it arrives (see bench/bench_emotion.py)
 
     @cached_property
     def lexicon(self) -> Lexicon:
@@ -65,10 +74,10 @@ class RulesEngine:
 
     def analyze(self, text: str) -> Reading:
         prepared = prepare(text or "")
-        if not prepared.tokens:
-            return self._neutral(prepared, "empty")
         if self._foreign(prepared):
             return self._neutral(prepared, "language")
+        if not prepared.tokens:
+            return self._neutral(prepared, "empty")
         letters = [t.text for t in prepared.tokens if t.text[0].isalpha()]
         shouting = len(letters) > 2 and all(w.isupper() for w in letters)
         lex = self.lexicon.score(prepared.tokens, shouting)
@@ -91,6 +100,9 @@ class RulesEngine:
             strength = abs(value)
             if hit.emotion and not hit.negated and (value >= 0 or hit.emotion != "gratitude"):
                 logits[_INDEX[hit.emotion]] += max(strength, 1.5)
+            elif hit.negated and hit.emotion == "gratitude":  # "not happy", "not impressed"
+                logits[_INDEX["frustration"]] += strength
+                logits[_INDEX["sadness"]] += 0.4 * strength
             elif value < 0:
                 logits[_INDEX["frustration"]] += 0.8 * strength
                 logits[_INDEX["sadness"]] += 0.3 * strength
@@ -179,7 +191,9 @@ class RulesEngine:
         if len(words) < 3:
             return False
         known = sum(1 for w in words if w in self.words or w in self.lexicon.valence)
-        return known / len(words) < 0.5
+        english = sum(1 for w in words if w in STOPWORDS)
+        foreign = sum(1 for w in words if w in FOREIGN_FUNCTION_WORDS)
+        return known / len(words) < 0.3 or foreign > english
 
     def _neutral(self, prepared: Prepared, reason: str) -> Reading:
         scores = dict.fromkeys(EMOTIONS, 0.0)
