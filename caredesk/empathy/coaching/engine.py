@@ -269,9 +269,9 @@ def _missing_finding(
     if doc.words < rule.min_words or not doc.text.strip():
         return None
     assert rule.present is not None
-    if rule.present_keywords and not rule.within_sentences:
-        if not rule.present_keywords.isdisjoint(doc.tokens):
-            return None
+    quick = rule.present_keywords and not rule.within_sentences
+    if quick and not rule.present_keywords.isdisjoint(doc.tokens):
+        return None
     region_end = len(doc.text)
     if rule.within_sentences:
         region_end = doc.sentences.end_of_first(doc.start, rule.within_sentences)

@@ -7,20 +7,18 @@ highlighted and replaced in the original text.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 
 # One character in, one character out: offsets stay valid.
-_NORMALISE = str.maketrans(
-    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "}
+_NORMALISE = (
+    ("\u2019", "'"),
+    ("\u2018", "'"),
+    ("\u02bc", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("\u00a0", " "),
 )
 # Quoted text is the customer's or a system's words, not the agent's: blank it before scanning.
 _QUOTED_RE = re.compile(r'"[^"\n]{1,400}"|^[ \t]*>[^\n]*', re.MULTILINE)
-# A sentence ends at terminal punctuation followed by space, or at a blank line. Single line
-# breaks do not end one: hard-wrapped email text stays whole. "example.com" and "3.5" do not
-# end one either.
-_SENTENCE_RE = re.compile(
-    r"\S(?:[^.!?\n]+|[.!?]+(?![.!?\"')\]]*(?:\s|$))|\n(?![ \t]*\n))*(?:[.!?]+[\"')\]]*)?"
-)
 _GREETING_RE = re.compile(
     r"\s*(?:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening)|morning|afternoon"
     r"|evening)\b[^\n.,!?:;]{0,40}?[,!.:;\n]+(?:[ \t]*[A-Z][\w'-]{0,20}[,!.])?\s*",
@@ -32,6 +30,8 @@ _SIGNOFF_RE = re.compile(
     r"|warmly|with thanks)\b[^\n]{0,40}(?:\n[^\n]{0,60}){0,4}|[ \t]+\^[A-Za-z]{1,4})\s*$",
     re.IGNORECASE,
 )
+# A sentence ends at terminal punctuation followed by space, or at a blank line. Single line
+# breaks do not end one (hard-wrapped email text stays whole), nor do "example.com" or "3.5".
 _BOUNDARY_RE = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n[ \t]*\n")
 _LOOKBACK = 400  # a sentence longer than this is cut for the rules' purposes
 _CLAUSE_MARKS = ",;:()\u2013\u2014"
@@ -40,20 +40,14 @@ _TERMINAL = ".!?\"')]"
 
 def prepare(draft: str) -> str:
     """The text the rules scan: typographic quotes normalised and quoted passages blanked."""
-    text = draft.translate(_NORMALISE)
+    text = draft
+    if not text.isascii():  # str.replace per character beats str.translate by far
+        for before, after in _NORMALISE:
+            if before in text:
+                text = text.replace(before, after)
     if '"' in text or ">" in text:
         text = _QUOTED_RE.sub(lambda m: " " * len(m.group(0)), text)
     return text
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for match in _SENTENCE_RE.finditer(text):
-        start, end = match.span()
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        spans.append((start, end))
-    return spans
 
 
 def word_count(text: str) -> int:
@@ -105,10 +99,28 @@ class Sentences:
 
     def _start_before(self, pos: int) -> int:
         text = self.text
-        lookback = max(0, pos - _LOOKBACK)
-        start = lookback
-        for match in _BOUNDARY_RE.finditer(text, lookback, pos):
-            start = match.end()
+        floor = max(0, pos - _LOOKBACK)
+        start, end = floor, pos
+        while end > floor:  # walk back over candidate marks until one ends a sentence
+            mark = max(
+                text.rfind(".", floor, end),
+                text.rfind("!", floor, end),
+                text.rfind("?", floor, end),
+                text.rfind("\n", floor, end),
+            )
+            if mark < 0:
+                break
+            if text[mark] == "\n":
+                previous = text.rfind("\n", floor, mark)
+                if previous >= 0 and not text[previous + 1 : mark].strip(" \t"):
+                    start = mark + 1  # a blank line
+                    break
+            else:
+                boundary = _BOUNDARY_RE.match(text, mark)
+                if boundary is not None and boundary.end() <= pos:
+                    start = boundary.end()
+                    break
+            end = mark
         while start < pos and text[start].isspace():
             start += 1
         return start
@@ -118,9 +130,11 @@ class Sentences:
         while pos < len(text) and text[pos].isspace():
             pos += 1
         match = _BOUNDARY_RE.search(text, pos)
-        if match is None:
-            return len(text.rstrip())
-        end = match.start() if match.group(0)[0] == "\n" else match.end()
+        end = len(text) if match is None else match.end()
+        if match is not None and match.group(0)[0] == "\n":
+            end = match.start()
+        while end > pos and text[end - 1].isspace():
+            end -= 1
         return max(end, pos)
 
 

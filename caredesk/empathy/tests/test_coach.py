@@ -256,3 +256,49 @@ def test_every_category_name_is_used_by_a_rule() -> None:
 def test_empty_draft() -> None:
     assert coach("") == []
     assert coach("   ", ANGRY) == []
+
+
+def test_local_sentence_lookup_agrees_with_a_full_split() -> None:
+    """The coach finds sentence edges locally for speed; they must match a plain full split."""
+    import random
+
+    from caredesk.empathy.coaching.text import _BOUNDARY_RE, Sentences
+
+    def full_split(text: str) -> list[tuple[int, int]]:
+        spans, start = [], 0
+        cuts = [
+            (m.start() if m.group(0)[0] == "\n" else m.end(), m.end())
+            for m in _BOUNDARY_RE.finditer(text)
+        ]
+        for end, after in [*cuts, (len(text), len(text))]:
+            piece = text[start:end]
+            a = start + len(piece) - len(piece.lstrip())
+            b = start + len(piece.rstrip())
+            if a < b:
+                spans.append((a, b))
+            start = after
+        return spans
+
+    rng = random.Random(3)
+    pieces = [
+        "Hi there",
+        " ",
+        ".",
+        "!",
+        "?",
+        "\n",
+        "\n\n",
+        "\n \n",
+        "3.5",
+        "a.com",
+        '."',
+        "!!",
+        "I'm",
+    ]
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        sentences = Sentences(text)
+        for span in full_split(text):
+            for pos in range(*span):
+                if text[pos].isalnum():
+                    assert sentences.around(pos) == span, (text, pos)
