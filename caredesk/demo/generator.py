@@ -183,7 +183,12 @@ def _organisations(rng: random.Random, count: int) -> list[Organisation]:
             name += f" {texts.CITIES[(i // len(texts.ORG_NAMES)) % len(texts.CITIES)]}"
         if i >= len(texts.ORG_NAMES) * (len(texts.CITIES) + 1):
             name += f" {i}"
-        plan, low, high = rng.choices(texts.PLANS, weights=[15, 35, 30, 15, 5])[0]
+        # Every plan appears at least once; after that, small plans are the most common.
+        plan, low, high = (
+            texts.PLANS[i]
+            if i < len(texts.PLANS)
+            else rng.choices(texts.PLANS, weights=[15, 35, 30, 15, 5])[0]
+        )
         revenue = rng.randint(low, high) if high else None
         orgs.append(Organisation(name=name, plan=plan, annual_revenue=revenue))
     return Organisation.objects.bulk_create(orgs)

@@ -510,8 +510,10 @@ class _Plan:
 
     def _rate(self, delay: float, agent: int) -> None:
         r = self.r
-        satisfaction = max(1, min(5, round(r.gauss(4.4 - 0.7 * self.bumps, 0.9))))
-        effort = max(1, min(5, round(r.gauss(1.6 + 0.8 * self.bumps, 0.8))))
+        # Upset customers and bumpy journeys (transfers, reopens, long waits) rate lower.
+        upset = 0.6 if self.mood in ("anger", "frustration") else 0.0
+        satisfaction = max(1, min(5, round(r.gauss(4.3 - 0.8 * self.bumps - upset, 1.0))))
+        effort = max(1, min(5, round(r.gauss(1.6 + 0.8 * self.bumps + upset, 0.8))))
         comment = ""
         if r.random() < 0.6:
             slots = self.t._with_agent(self.slots, agent)
