@@ -16,7 +16,7 @@ def make_conversation(
     *,
     customer: Customer | None = None,
     subject: str = "My order has not arrived",
-    text: str = "Hello, I ordered a lamp two days ago and wonder when it ships.",
+    text: str = "Hello, could you change the delivery address on my order to 5 Elm Street?",
     team: Team | None = None,
     severity: int = Severity.NORMAL,
     at: datetime | None = None,
