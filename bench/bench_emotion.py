@@ -55,7 +55,9 @@ def corpus(n: int, seed: int = 7) -> tuple[list[str], list[str]]:
     return typical, long
 
 
-def measure(read: Callable[[str], Any], typical: Sequence[str], long: Sequence[str]) -> dict[str, float]:
+def measure(
+    read: Callable[[str], Any], typical: Sequence[str], long: Sequence[str]
+) -> dict[str, float]:
     for text in typical[:200]:
         read(text)  # warm caches and lazy loading
     gc.collect()
@@ -83,13 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     typical, long = corpus(args.n)
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    results: dict[str, Any] = {"pinning": pinned,
-                               "mean_chars_typical": round(sum(map(len, typical)) / len(typical))}  # fmt: skip
+    results: dict[str, Any] = {
+        "pinning": pinned,
+        "mean_chars_typical": round(sum(map(len, typical)) / len(typical)),
+    }
     base = measure(SentimentIntensityAnalyzer().polarity_scores, typical, long)
     results["baseline_vader_polarity_scores"] = base
     for name, path in ENGINES.items():
         figures = measure(get_engine(path).analyze, typical, long)
-        figures["speed_vs_vader"] = round(figures["messages_per_second"] / base["messages_per_second"], 2)
+        figures["speed_vs_vader"] = round(
+            figures["messages_per_second"] / base["messages_per_second"], 2
+        )
         figures["p99_vs_vader"] = round(figures["p99_ms_2000_chars"] / base["p99_ms_2000_chars"], 2)
         figures["default"] = path == DEFAULT_ENGINE
         results[name] = figures
@@ -102,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(figures, dict):
             extra = (f"  x{figures['speed_vs_vader']} VADER's rate, p99 x{figures['p99_vs_vader']}"
                      if "speed_vs_vader" in figures else "")  # fmt: skip
-            print(f"{name:32} {figures['messages_per_second']:>7} msg/s   p99 "
-                  f"{figures['p99_ms_2000_chars']:.2f} ms (2,000 chars){extra}")
+            print(
+                f"{name:32} {figures['messages_per_second']:>7} msg/s   p99 "
+                f"{figures['p99_ms_2000_chars']:.2f} ms (2,000 chars){extra}"
+            )
     return 0
 
 

@@ -1,7 +1,7 @@
 """Loading the shared evaluation data and our own fixtures, mapped onto Caredesk's classes.
 
-The public data sets stay in ``<repo root>/../shared/data`` (or ``$CAREDESK_SHARED_DATA``); they are read
-where they lie and never copied into the project.
+The public data sets stay in ``<repo root>/../shared/data`` (or ``$CAREDESK_SHARED_DATA``);
+they are read where they lie and never copied into the project.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from caredesk.empathy.types import SIGNALS
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TEST_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 
-# GoEmotions' 27 emotions onto our seven classes; labels missing here (curiosity, desire, realization,
-# surprise) have no class, and rows that reach none or several classes are dropped.
+# GoEmotions' 27 emotions onto our seven classes; labels missing here (curiosity, desire,
+# realization, surprise) have no class, and rows that reach none or several classes are dropped.
 GOEMOTIONS_MAP: dict[str, str] = {
     "anger": "anger",
     "disgust": "anger",
@@ -46,7 +46,7 @@ GOEMOTIONS_MAP: dict[str, str] = {
     "neutral": "neutral",
 }
 
-# Gold polarity of a mapped class: confusion is a question, not a complaint, so it counts as neutral.
+# Gold polarity of a mapped class: confusion is a question, not a complaint, so it is neutral.
 POLARITY_OF: dict[str, str] = {
     "anger": "negative",
     "frustration": "negative",
@@ -97,9 +97,7 @@ class Rated:
 def load_emobank(root: Path | None = None) -> list[Rated]:
     path = (root or shared_data_dir()) / "emobank" / "emobank.csv"
     with open(path, encoding="utf-8", newline="") as handle:
-        return [
-            Rated(row["text"], float(row["V"]), row["split"]) for row in csv.DictReader(handle)
-        ]
+        return [Rated(row["text"], float(row["V"]), row["split"]) for row in csv.DictReader(handle)]
 
 
 def _fixture_rows(name: str) -> Iterator[list[str]]:

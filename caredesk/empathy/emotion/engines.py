@@ -7,6 +7,7 @@ and read polarity, emotion and intensity from the result the same way.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from caredesk.empathy.emotion.rules import RuleBook, RuleResult, apply_rules
 from caredesk.empathy.emotion.text import Prepared, non_latin_share, prepare
 from caredesk.empathy.types import EMOTIONS, Evidence, Reading
 
+CLASSIFIER_CHARS = 1200
 NEGATIVE = ("anger", "frustration", "worry", "sadness")
 GROUPS = {"negative": NEGATIVE, "neutral": ("neutral", "confusion"), "positive": ("gratitude",)}
 _INDEX = {e: i for i, e in enumerate(EMOTIONS)}
@@ -25,21 +27,206 @@ _PRIOR = {"neutral": 1.5, "confusion": -0.5, "gratitude": 0.0} | dict.fromkeys(N
 
 # Function words: nearly every English message has some, and other languages nearly none.
 STOPWORDS = frozenset(
-    """a about after again all am an and any are as at be been before but by can could did do does
-    for from had has have he her here him his how i if in into is it its just me more my no not now
-    of off on once only or our out please so some still than that the their them then there they
-    this to too up us very was we were what when where which who why will with would you your yes
-    hi hello thanks thank dear im i'm i've don't can't won't it's""".split()
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "before",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "here",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "more",
+        "my",
+        "no",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "our",
+        "out",
+        "please",
+        "so",
+        "some",
+        "still",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "they",
+        "this",
+        "to",
+        "too",
+        "up",
+        "us",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yes",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "dear",
+        "im",
+        "i'm",
+        "i've",
+        "don't",
+        "can't",
+        "won't",
+        "it's",
+    ]
 )
 
 # Function words of the languages customers most often write in besides English; "no", "me", "a"
 # and the like are left out because English shares them.
 FOREIGN_FUNCTION_WORDS = frozenset(
-    """de la el los las que y es una un por para con del al lo le les des du et est je pas mon ma
-    mes ne sur avec pour ce cette qui nous vous il elle c'est j'ai n'ai und ist nicht das der die
-    ein eine ich mein meine noch mit auf sie wir het een niet nog mijn ik en van ook maar il è non
-    ho ma di che per sono mi nadie todavía pero muy está não em um uma com está eu""".split()
+    [
+        "de",
+        "la",
+        "el",
+        "los",
+        "las",
+        "que",
+        "y",
+        "es",
+        "una",
+        "un",
+        "por",
+        "para",
+        "con",
+        "del",
+        "al",
+        "lo",
+        "le",
+        "les",
+        "des",
+        "du",
+        "et",
+        "est",
+        "je",
+        "pas",
+        "mon",
+        "ma",
+        "mes",
+        "ne",
+        "sur",
+        "avec",
+        "pour",
+        "ce",
+        "cette",
+        "qui",
+        "nous",
+        "vous",
+        "il",
+        "elle",
+        "c'est",
+        "j'ai",
+        "n'ai",
+        "und",
+        "ist",
+        "nicht",
+        "das",
+        "der",
+        "die",
+        "ein",
+        "eine",
+        "ich",
+        "mein",
+        "meine",
+        "noch",
+        "mit",
+        "auf",
+        "sie",
+        "wir",
+        "het",
+        "een",
+        "niet",
+        "nog",
+        "mijn",
+        "ik",
+        "en",
+        "van",
+        "ook",
+        "maar",
+        "il",
+        "è",
+        "non",
+        "ho",
+        "ma",
+        "di",
+        "che",
+        "per",
+        "sono",
+        "mi",
+        "nadie",
+        "todavía",
+        "pero",
+        "muy",
+        "está",
+        "não",
+        "em",
+        "um",
+        "uma",
+        "com",
+        "está",
+        "eu",
+    ]
 )
+
 
 def _english_words() -> frozenset[str]:
     path = DATA / "english_words.txt"
@@ -59,6 +246,8 @@ class RulesEngine:
     name = "rules"
     version = "1.0"
     inline = True  # fast enough to read each message as it arrives (see bench/bench_emotion.py)
+    rule_weight = 1.0  # how far the customer-service rules move the base scores
+    complaint_shift = 0.0
 
     @cached_property
     def lexicon(self) -> Lexicon:
@@ -82,12 +271,19 @@ class RulesEngine:
         shouting = len(letters) > 2 and all(w.isupper() for w in letters)
         lex = self.lexicon.score(prepared.tokens, shouting)
         rules = apply_rules(prepared.live, lex, self.book)
-        logits = self._base_logits(prepared, lex, rules)
-        for emotion, boost in rules.boosts.items():
-            logits[_INDEX[emotion]] += boost
+        logits = self._base_logits(prepared, lex, rules) + self.rule_adjustment(rules)
         return self._reading(prepared, lex, rules, logits, shouting)
 
     # -- scoring -------------------------------------------------------------------------------
+
+    def rule_adjustment(self, rules: RuleResult) -> np.ndarray:
+        """What the customer-service rules add to the base scores (training uses it too)."""
+        adjustment = np.array([self.rule_weight * rules.boosts[e] for e in EMOTIONS])
+        if rules.complaint:
+            # A complaint phrased as a question ("where is my bag?") is neither calm nor confused.
+            adjustment[_INDEX["neutral"]] -= self.complaint_shift
+            adjustment[_INDEX["confusion"]] -= 2 * self.complaint_shift
+        return adjustment
 
     def _base_logits(self, prepared: Prepared, lex: LexScore, rules: RuleResult) -> np.ndarray:
         # Priors: with no evidence a message is neutral, and four negative classes must not
@@ -127,7 +323,7 @@ class RulesEngine:
         emotion = max(GROUPS[polarity], key=lambda e: probs[_INDEX[e]])
         valence = lex.total + rules.valence
         compound = valence / math.sqrt(valence * valence + 15.0)
-        intensity = self._intensity(compound, probs, lex, rules, shouting)
+        intensity = self._intensity(compound, group, lex, rules, shouting)
         evidence = self._evidence(emotion, polarity, lex, rules)
         return Reading(
             emotion=emotion,
@@ -153,26 +349,29 @@ class RulesEngine:
 
     @staticmethod
     def _intensity(
-        compound: float, probs: np.ndarray, lex: LexScore, rules: RuleResult, shouting: bool
+        compound: float, group: dict[str, float], lex: LexScore, rules: RuleResult, shouting: bool
     ) -> float:
-        """How strongly the customer feels: lexicon force, emotional share, shouting, risk."""
-        emotional = 1.0 - float(probs[_INDEX["neutral"]]) - 0.5 * float(probs[_INDEX["confusion"]])
-        value = 0.55 * abs(compound) + 0.3 * emotional
+        """How strongly the customer feels: how sure we are it is not neutral, the lexicon's
+        force per word (so long calm messages are not read as intense), shouting and risk."""
+        words = max(1, lex.words)
+        force = min(1.0, (lex.pos - lex.neg) / words / 1.5)
+        value = 0.45 * max(group["positive"], group["negative"]) + 0.25 * force
+        value += 0.15 * abs(compound)
         value += 0.05 * min(lex.caps, 3) / 3 + 0.05 * min(lex.exclaims, 3) / 3
         value += 0.1 * min(lex.boosters, 2) / 2 + (0.1 if shouting else 0.0)
         value += 0.05 * len(rules.signals)
         return max(0.0, min(1.0, value))
 
     @staticmethod
-    def _evidence(
-        emotion: str, polarity: str, lex: LexScore, rules: RuleResult
-    ) -> list[Evidence]:
+    def _evidence(emotion: str, polarity: str, lex: LexScore, rules: RuleResult) -> list[Evidence]:
         spans: list[Evidence] = []
         for i, hit in enumerate(lex.hits):
             if i in rules.ignored_hits:
                 continue
             sign_fits = (hit.valence < 0) if polarity == "negative" else (hit.valence > 0)
-            if hit.emotion == emotion and not hit.negated or (polarity != "neutral" and sign_fits):
+            if (hit.emotion == emotion and not hit.negated) or (
+                polarity != "neutral" and sign_fits
+            ):
                 token = hit.token
                 spans.append(Evidence(token.start, token.end, token.text, emotion))
         for cue in rules.cue_spans:
@@ -218,6 +417,10 @@ class LinearEngine(RulesEngine):
     """The rules on top of a linear classifier trained on GoEmotions (``data/model.npz``)."""
 
     name = "linear"
+    # The classifier learnt from Reddit, where a question is usually curiosity or confusion; in a
+    # service desk a complaint pattern outweighs it.
+    rule_weight = 1.5
+    complaint_shift = 1.0
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or DATA / "model.npz"
@@ -252,10 +455,11 @@ class LinearEngine(RulesEngine):
             (char_terms(text), m["char_index"], m["char_idf"]),
         ):
             counts: dict[int, int] = {}
-            for term in terms:
-                j = index.get(term)  # type: ignore[attr-defined]
+            lookup = index.get  # type: ignore[attr-defined]
+            for term, count in Counter(terms).items():  # counting in C, one lookup per term
+                j = lookup(term)
                 if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
+                    counts[j] = count
             if counts:
                 cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
                 tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
@@ -267,4 +471,6 @@ class LinearEngine(RulesEngine):
         return total
 
     def _base_logits(self, prepared: Prepared, lex: LexScore, rules: RuleResult) -> np.ndarray:
-        return self.logits(prepared.live, lex)
+        # The classifier reads the opening of the message, which says what it is about; the rules
+        # and the lexicon read all of it. This keeps a 2,000-character message within budget.
+        return self.logits(prepared.live[:CLASSIFIER_CHARS], lex)

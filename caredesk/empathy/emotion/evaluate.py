@@ -29,12 +29,14 @@ TARGETS = {"macro_f1": 0.60, "polarity_gain_over_vader": 0.10, "pearson_r": 0.40
            "own_polarity_accuracy": 0.75, "own_negative_recall": 0.75}  # fmt: skip
 
 
-def f1_per_class(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, float]:
+def f1_per_class(
+    gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]
+) -> dict[str, float]:
     scores = {}
     for label in labels:
-        tp = sum(1 for g, p in zip(gold, pred) if g == p == label)
-        fp = sum(1 for g, p in zip(gold, pred) if p == label != g)
-        fn = sum(1 for g, p in zip(gold, pred) if g == label != p)
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == p == label)
+        fp = sum(1 for g, p in zip(gold, pred, strict=True) if p == label != g)
+        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == label != p)
         scores[label] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
     return scores
 
@@ -42,7 +44,7 @@ def f1_per_class(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float:
     n = len(xs)
     mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
     sxx = sum((x - mx) ** 2 for x in xs)
     syy = sum((y - my) ** 2 for y in ys)
     return sxy / math.sqrt(sxx * syy) if sxx and syy else 0.0
@@ -62,9 +64,9 @@ def vader_polarity() -> Callable[[str], tuple[str, float]]:
 
 
 def _polarity_stats(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
-    negatives = [p for g, p in zip(gold, pred) if g == "negative"]
+    negatives = [p for g, p in zip(gold, pred, strict=True) if g == "negative"]
     return {
-        "polarity_accuracy": sum(g == p for g, p in zip(gold, pred)) / len(gold),
+        "polarity_accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold),
         "negative_recall": sum(p == "negative" for p in negatives) / max(len(negatives), 1),
     }
 
@@ -74,13 +76,13 @@ def signal_rates(engine: Any) -> dict[str, dict[str, float]]:
     found = [set(engine.analyze(c.text).signals) for c in cases]
     rates = {}
     for signal in SIGNALS:
-        positives = [s for c, s in zip(cases, found) if signal in c.signals]
-        negatives = [s for c, s in zip(cases, found) if signal not in c.signals]
+        positives = [s for c, s in zip(cases, found, strict=True) if signal in c.signals]
+        negatives = [s for c, s in zip(cases, found, strict=True) if signal not in c.signals]
         rates[signal] = {
             "recall": sum(signal in s for s in positives) / len(positives),
             "false_rate": sum(signal in s for s in negatives) / len(negatives),
         }
-    clean = [s for c, s in zip(cases, found) if not c.signals]
+    clean = [s for c, s in zip(cases, found, strict=True) if not c.signals]
     rates["messages_without_signals"] = {"false_rate": sum(bool(s) for s in clean) / len(clean)}
     return rates
 
@@ -139,19 +141,24 @@ def _print(report: dict[str, Any]) -> None:
         print(f"GoEmotions test.tsv, {go['rows']} rows mapped to 7 classes ({report['seconds']}s)")
         print(f"  macro-F1 {go['macro_f1']:.3f}   (target >= {TARGETS['macro_f1']})")
         print("  per class: " + ", ".join(f"{k} {v:.3f}" for k, v in go["per_class_f1"].items()))
-        print(f"  polarity accuracy {go['polarity_accuracy']:.3f}; VADER on the same rows "
-              f"{go['vader_polarity_accuracy']:.3f} (gain {gain:+.3f}, target >= +0.10)")  # fmt: skip
+        print(
+            f"  polarity accuracy {go['polarity_accuracy']:.3f}; VADER on the same rows "
+            f"{go['vader_polarity_accuracy']:.3f} (gain {gain:+.3f}, target >= +0.10)"
+        )
     else:
         print("GoEmotions not found under", shared_data_dir(), "- skipped")
     bank = report.get("emobank")
     if bank:
-        print(f"EmoBank intensity vs |V-3|: Pearson r {bank['pearson_r_test']:.3f} on the test split "
+        print(f"EmoBank intensity vs |V-3|: Pearson r {bank['pearson_r_test']:.3f} on the test "
+              "split "
               f"({bank['test_rows']} rows), {bank['pearson_r_all']:.3f} on all rows; "
               f"VADER |compound| r {bank['vader_r_test']:.3f} on test")  # fmt: skip
     own = report["own_written_set"]
-    print(f"Our own written customer-service set ({own['rows']} messages): polarity accuracy "
-          f"{own['polarity_accuracy']:.3f}, negative recall {own['negative_recall']:.3f}; VADER "
-          f"{own['vader']['polarity_accuracy']:.3f} / {own['vader']['negative_recall']:.3f}")  # fmt: skip
+    print(
+        f"Our own written customer-service set ({own['rows']} messages): polarity accuracy "
+        f"{own['polarity_accuracy']:.3f}, negative recall {own['negative_recall']:.3f}; VADER "
+        f"{own['vader']['polarity_accuracy']:.3f} / {own['vader']['negative_recall']:.3f}"
+    )
     print("Signals (our written signal set): " + ", ".join(
         f"{name} recall {r['recall']:.2f} false {r['false_rate']:.3f}"
         for name, r in report["signals"].items() if "recall" in r

@@ -1,13 +1,14 @@
 """Features for the linear classifier, shared by training and inference so they cannot drift apart.
 
-Word uni- and bigrams (words after a negation are marked "NEG_"), character n-grams within words, and
-a few dense lexicon features. Training hands ``word_terms``/``char_terms`` to scikit-learn as its
-analyzers; inference looks the same terms up in the stored vocabulary.
+Word uni- and bigrams (words after a negation are marked "NEG_"), character n-grams within
+words, and a few dense lexicon features. Training hands ``word_terms``/``char_terms`` to
+scikit-learn as its analyzers; inference looks the same terms up in the stored vocabulary.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from caredesk.empathy.emotion.lexicon import LexScore
 from caredesk.empathy.types import EMOTIONS
@@ -25,25 +26,28 @@ def _mark(match: re.Match[str]) -> str:
 
 def word_terms(text: str) -> list[str]:
     tokens = _WORD.findall(_NEGATED.sub(_mark, text.lower()))
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
 def char_terms(text: str) -> list[str]:
     low, high = CHAR_RANGE
     grams: list[str] = []
-    add = grams.append
     for word in _SPACES.sub(" ", text.lower()).split():
         padded = f" {word} "
         size = len(padded)
         for n in range(low, min(high, size) + 1):
-            for i in range(size - n + 1):
-                add(padded[i : i + n])
+            grams += [padded[i : i + n] for i in range(size - n + 1)]
     return grams
 
 
 DENSE_NAMES: tuple[str, ...] = (
-    "lex_pos", "lex_neg", "lex_compound", "exclaims", "questions",
-) + tuple(f"lex_{e}" for e in EMOTIONS)  # fmt: skip
+    "lex_pos",
+    "lex_neg",
+    "lex_compound",
+    "exclaims",
+    "questions",
+    *(f"lex_{e}" for e in EMOTIONS),
+)
 
 
 def dense_features(lex: LexScore) -> list[float]:

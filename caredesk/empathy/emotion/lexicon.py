@@ -23,20 +23,113 @@ N_SCALAR = -0.74  # VADER: a negated word keeps about three quarters of its forc
 ALPHA = 15.0  # VADER's normalisation of the valence sum into -1..1
 
 NEGATIONS = frozenset(
-    """not no never nothing nobody none nowhere neither nor without cannot cant dont doesnt didnt
-    isnt wasnt arent werent havent hasnt hadnt wont wouldnt shouldnt couldnt aint nope
-    don't doesn't didn't isn't wasn't aren't weren't haven't hasn't hadn't won't wouldn't
-    shouldn't couldn't can't ain't""".split()
+    [
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "nowhere",
+        "neither",
+        "nor",
+        "without",
+        "cannot",
+        "cant",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "havent",
+        "hasnt",
+        "hadnt",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "couldnt",
+        "aint",
+        "nope",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "wasn't",
+        "aren't",
+        "weren't",
+        "haven't",
+        "hasn't",
+        "hadn't",
+        "won't",
+        "wouldn't",
+        "shouldn't",
+        "couldn't",
+        "can't",
+        "ain't",
+    ]
 )
 BOOSTERS = frozenset(
-    """absolutely amazingly awfully completely considerably deeply enormously entirely especially
-    exceptionally extremely fully greatly highly hugely incredibly intensely majorly more most
-    particularly purely quite really remarkably so substantially thoroughly totally tremendously
-    truly unbelievably utterly very super seriously insanely ridiculously""".split()
+    [
+        "absolutely",
+        "amazingly",
+        "awfully",
+        "completely",
+        "considerably",
+        "deeply",
+        "enormously",
+        "entirely",
+        "especially",
+        "exceptionally",
+        "extremely",
+        "fully",
+        "greatly",
+        "highly",
+        "hugely",
+        "incredibly",
+        "intensely",
+        "majorly",
+        "more",
+        "most",
+        "particularly",
+        "purely",
+        "quite",
+        "really",
+        "remarkably",
+        "so",
+        "substantially",
+        "thoroughly",
+        "totally",
+        "tremendously",
+        "truly",
+        "unbelievably",
+        "utterly",
+        "very",
+        "super",
+        "seriously",
+        "insanely",
+        "ridiculously",
+    ]
 )
 DOWNTONERS = frozenset(
-    """almost barely hardly slightly somewhat marginally occasionally partly scarcely bit little
-    kinda sorta fairly rather""".split()
+    [
+        "almost",
+        "barely",
+        "hardly",
+        "slightly",
+        "somewhat",
+        "marginally",
+        "occasionally",
+        "partly",
+        "scarcely",
+        "bit",
+        "little",
+        "kinda",
+        "sorta",
+        "fairly",
+        "rather",
+    ]
 )
 
 
@@ -56,6 +149,7 @@ class LexScore:
     caps: int = 0
     exclaims: int = 0
     questions: int = 0
+    words: int = 0
     hits: list[Hit] = field(default_factory=list)
 
     @property
@@ -111,6 +205,7 @@ class Lexicon:
             but_at = lower.index("but")
         except ValueError:
             but_at = -1
+        result.words = sum(1 for w in lower if w[0].isalpha())
         for i, token in enumerate(tokens):
             word = lower[i]
             if word[0] in "!?":

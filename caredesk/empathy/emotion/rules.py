@@ -37,13 +37,17 @@ def _minutes(num: str, unit: str) -> float:
     return 0.0
 
 
-def _compile(patterns: list[str], durations: str) -> re.Pattern[str]:
-    """One alternation per rule, so each rule scans the text once; duration groups are numbered."""
+def _compile(patterns: list[str], durations: str, flags: int = 0) -> re.Pattern[str]:
+    """One alternation per rule, so each rule scans the text once; duration groups are numbered.
+
+    Rules run on the lower-cased text without IGNORECASE, which is about three times faster in
+    Python's regex engine; the few patterns that need capitals are kept apart ("cased").
+    """
     parts = []
     for i, pattern in enumerate(patterns):
         body = pattern.replace("{D}", durations)
         parts.append(body.replace("?P<num>", f"?P<num{i}>").replace("?P<unit>", f"?P<unit{i}>"))
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+    return re.compile("|".join(f"(?:{p})" for p in parts), flags)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class SignalRule:
     valence: float
     checks: tuple[tuple[re.Pattern[str], float], ...]  # (patterns, minimum minutes)
     exclude: re.Pattern[str] | None
+    cased: re.Pattern[str] | None  # matched on the text as written
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,18 @@ class RuleBook:
             for slow in s.get("slow", []):
                 checks.append((_compile(slow["patterns"], durations), float(slow["min_minutes"])))
             exclude = _compile(s["exclude"], durations) if s.get("exclude") else None
+            cased = _compile(s["cased"], durations, re.IGNORECASE) if s.get("cased") else None
             signals.append(
-                SignalRule(s["name"], s["emotion"], s["weight"], s["valence"], tuple(checks),
-                           exclude)
-            )  # fmt: skip
+                SignalRule(
+                    s["name"],
+                    s["emotion"],
+                    s["weight"],
+                    s["valence"],
+                    tuple(checks),
+                    exclude,
+                    cased,
+                )
+            )
         sarcasm = raw["sarcasm"]
         return cls(
             cues,
@@ -120,7 +133,7 @@ class RuleResult:
 
 
 def _sentence(text: str, start: int, end: int) -> str:
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    left = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
     right = _SENTENCE_END.search(text, end)
     return text[left : right.start() if right else len(text)]
 
@@ -135,17 +148,32 @@ def _duration_ok(match: re.Match[str], minimum: float) -> bool:
     return True  # phrasings without a number ("forever", "since March") are long by nature
 
 
-def find_signals(live: str, book: RuleBook) -> tuple[list[str], list[Evidence]]:
+def lowered(live: str) -> str:
+    """The text in lower case with the same offsets (a few Unicode letters change length)."""
+    low = live.lower()
+    if len(low) == len(live):
+        return low
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in live)
+
+
+def find_signals(
+    live: str, book: RuleBook, low: str | None = None
+) -> tuple[list[str], list[Evidence]]:
+    low = lowered(live) if low is None else low
     found: list[str] = []
     evidence: list[Evidence] = []
     for rule in book.signals:
-        for regex, minimum in rule.checks:
-            for match in regex.finditer(live):
+        checks = [(regex, minimum, low) for regex, minimum in rule.checks]
+        if rule.cased:
+            checks.append((rule.cased, 0.0, live))
+        for regex, minimum, text in checks:
+            for match in regex.finditer(text):
                 if not _duration_ok(match, minimum):
                     continue
-                if rule.exclude and rule.exclude.search(_sentence(live, *match.span())):
+                start, end = match.span()
+                if rule.exclude and rule.exclude.search(_sentence(low, start, end)):
                     continue
-                evidence.append(Evidence(match.start(), match.end(), match.group(0), rule.name))
+                evidence.append(Evidence(start, end, live[start:end], rule.name))
                 if rule.name not in found:
                     found.append(rule.name)
     return found, evidence
@@ -155,20 +183,22 @@ def apply_rules(live: str, lex: LexScore, book: RuleBook | None = None) -> RuleR
     """Everything the rules say about one message, as score boosts, valence and spans."""
     book = book or RuleBook.load()
     result = RuleResult()
+    low = lowered(live)
     for cue in book.cues:
-        for match in cue.regex.finditer(live):
+        for match in cue.regex.finditer(low):
             result.boosts[cue.emotion] += cue.weight
             result.valence += cue.valence
             result.complaint = result.complaint or cue.complaint
-            result.cue_spans.append(Evidence(match.start(), match.end(), match.group(0), cue.emotion))
-    result.signals, result.evidence = find_signals(live, book)
+            start, end = match.span()
+            result.cue_spans.append(Evidence(start, end, live[start:end], cue.emotion))
+    result.signals, result.evidence = find_signals(live, book, low)
     rules = {r.name: r for r in book.signals}
     for name in result.signals:
         rule = rules[name]
         result.boosts[rule.emotion] += rule.weight
         result.valence += rule.valence
         result.complaint = True
-    _read_sarcasm(live, lex, book, result)
+    _read_sarcasm(live, low, lex, book, result)
     if result.complaint:
         # Courtesy inside a complaint is not praise: "Still no refund. Thanks, Tom".
         for i, hit in enumerate(lex.hits):
@@ -179,13 +209,15 @@ def apply_rules(live: str, lex: LexScore, book: RuleBook | None = None) -> RuleR
     return result
 
 
-def _read_sarcasm(live: str, lex: LexScore, book: RuleBook, result: RuleResult) -> None:
-    spans = [(m.start(), m.end(), m.group(0)) for m in book.sarcasm_always.finditer(live)]
+def _read_sarcasm(live: str, low: str, lex: LexScore, book: RuleBook, result: RuleResult) -> None:
+    spans = [
+        (m.start(), m.end(), live[m.start() : m.end()]) for m in book.sarcasm_always.finditer(low)
+    ]
     eye_roll = any(e in live for e in book.eye_roll)
     negative_at = [h.token.start for h in lex.hits if h.valence <= -1.0] + [
         e.start for e in result.cue_spans if e.label not in ("neutral", "confusion")
     ]
-    for match in book.sarcasm_openers.finditer(live):
+    for match in book.sarcasm_openers.finditer(low):
         # The complaint must follow within this sentence or the next one.
         end = _SENTENCE_END.search(live, match.end())
         if end is not None:
@@ -194,7 +226,7 @@ def _read_sarcasm(live: str, lex: LexScore, book: RuleBook, result: RuleResult) 
         else:
             end_at = len(live)
         if eye_roll or any(match.start() <= at < end_at for at in negative_at):
-            spans.append((match.start(), match.end(), match.group(0)))
+            spans.append((match.start(), match.end(), live[match.start() : match.end()]))
     if not spans:
         return
     result.sarcasm = True
@@ -205,5 +237,5 @@ def _read_sarcasm(live: str, lex: LexScore, book: RuleBook, result: RuleResult) 
         if hit.valence > 0:
             result.ignored_hits.add(i)
             result.valence -= 2 * hit.valence
-    for start, end, text in spans:
-        result.cue_spans.append(Evidence(start, end, text.strip(), "frustration"))
+    for start, stop, text in spans:
+        result.cue_spans.append(Evidence(start, stop, text.strip(), "frustration"))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Longer messages are read up to here: the start of a message says what it is about, and reading more
-# would only cost time (a 50,000-character paste must not stall the inbox).
+# Longer messages are read up to here: the start of a message says what it is about, and
+# reading more would only cost time (a 50,000-character paste must not stall the inbox).
 MAX_CHARS = 6000
 
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
@@ -75,12 +75,14 @@ def prepare(text: str) -> Prepared:
     truncated = len(text) > MAX_CHARS
     head = text[:MAX_CHARS]
     live = strip_quoted(head)
-    quoted = sum(1 for a, b in zip(head, live) if a != b and a not in " \t")
+    quoted = 0
+    if live != head:
+        quoted = sum(1 for a, b in zip(head, live, strict=True) if a != b and a not in " \t")
     return Prepared(text, live, tokenize(live), truncated, quoted)
 
 
 def non_latin_share(text: str) -> float:
-    """Share of letters outside basic and accented Latin: a cheap sign of a script we do not read."""
+    """Share of letters outside basic and accented Latin: a cheap sign of a foreign script."""
     letters = _LETTER_RE.findall(text)
     if not letters:
         return 0.0

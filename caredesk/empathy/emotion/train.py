@@ -1,4 +1,6 @@
-"""Train the linear engine's classifier on GoEmotions train.tsv: ``python -m caredesk.empathy.emotion.train``.
+"""Train the linear engine's classifier on GoEmotions train.tsv.
+
+Run ``python -m caredesk.empathy.emotion.train``.
 
 Deterministic (fixed solver, no shuffling). C and the per-class offsets are chosen on dev.tsv only,
 with the customer-service rules applied exactly as at inference, so the offsets fit the engine that
@@ -31,7 +33,7 @@ def decide(logits: np.ndarray) -> np.ndarray:
     """The engine's decision for many rows: polarity group first, then the emotion inside it."""
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
     probs /= probs.sum(axis=1, keepdims=True)
-    group = np.stack([probs[:, _GROUP_OF == g].sum(axis=1) for g in range(3)], axis=1)
+    group = np.stack([probs[:, g == _GROUP_OF].sum(axis=1) for g in range(3)], axis=1)
     best_group = group.argmax(axis=1)
     masked = np.where(_GROUP_OF[None, :] == best_group[:, None], probs, -1.0)
     return masked.argmax(axis=1)
@@ -63,12 +65,13 @@ def tune_offsets(logits: np.ndarray, gold: np.ndarray) -> np.ndarray:
 
 
 def rule_boosts(texts: list[str]) -> np.ndarray:
-    lexicon, book = Lexicon.load(), RuleBook.load()
+    """The rules' adjustment to each row exactly as the linear engine applies it."""
+    lexicon, book, engine = Lexicon.load(), RuleBook.load(), LinearEngine()
     rows = []
     for text in texts:
         prepared = prepare(text)
         rules = apply_rules(prepared.live, lexicon.score(prepared.tokens), book)
-        rows.append([rules.boosts[e] for e in EMOTIONS])
+        rows.append(engine.rule_adjustment(rules))
     return np.array(rows)
 
 

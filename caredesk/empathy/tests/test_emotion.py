@@ -126,8 +126,8 @@ def test_unknown_language_gets_a_low_confidence_reading(engine: str, text: str) 
 
 
 def test_english_jargon_is_still_read(engine: str) -> None:
-    assert analyze("Router LEDs flashing amber, broadband down again", engine=engine).low_confidence \
-        is False  # fmt: skip
+    reading = analyze("Router LEDs flashing amber, broadband down again", engine=engine)
+    assert reading.low_confidence is False
 
 
 def test_get_engine_by_name_and_dotted_path() -> None:
@@ -141,8 +141,8 @@ def test_own_written_set_targets() -> None:
     """Our own written customer messages (see the fixture header): the issue's targets."""
     messages = load_customer_messages()
     readings = [analyze(m.text) for m in messages]
-    correct = sum(r.polarity == m.polarity for r, m in zip(readings, messages))
-    negatives = [r for r, m in zip(readings, messages) if m.polarity == "negative"]
+    correct = sum(r.polarity == m.polarity for r, m in zip(readings, messages, strict=True))
+    negatives = [r for r, m in zip(readings, messages, strict=True) if m.polarity == "negative"]
     assert correct / len(messages) >= 0.75
     assert sum(r.polarity == "negative" for r in negatives) / len(negatives) >= 0.75
 
