@@ -27,6 +27,7 @@ class Status(models.TextChoices):
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_US)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+NOT_DONE_STATUSES = (*ACTIVE_STATUSES, Status.WAITING_ON_CUSTOMER)
 
 
 class Severity(models.IntegerChoices):

@@ -218,7 +218,7 @@ def agent_loads(team: Team) -> list[tuple[Agent, int]]:
 
 
 @transaction.atomic
-def auto_assign(*, conversation: Conversation) -> Agent | None:
+def auto_assign(*, conversation: Conversation, at: datetime | None = None) -> Agent | None:
     """Balance by open load against capacity among online agents; round-robin among equals."""
     team = conversation.team
     if team is None or not team.auto_assign:
@@ -237,7 +237,7 @@ def auto_assign(*, conversation: Conversation) -> Agent | None:
         return None
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
     agent = candidates[0][3]
-    now = timezone.now()
+    now = at or timezone.now()
     taken = Conversation.objects.filter(pk=conversation.pk, owner__isnull=True).update(owner=agent)
     if not taken:
         return None

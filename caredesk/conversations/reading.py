@@ -6,6 +6,7 @@ default.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -102,11 +103,11 @@ def message_read(*, message: Message) -> Reading | None:
     conversation.intensity = round(reading.intensity, 3)
     conversation.signals = list(reading.signals)
     conversation.save(update_fields=["emotion", "intensity", "signals"])
-    _apply_signal_policy(conversation, reading)
+    _apply_signal_policy(conversation, reading, message.created_at)
     return reading
 
 
-def _apply_signal_policy(conversation: Conversation, reading: Reading) -> None:
+def _apply_signal_policy(conversation: Conversation, reading: Reading, at: datetime) -> None:
     policy = signal_policy(conversation)
     raised = [(policy[s], s) for s in reading.signals if s in policy]
     if not raised:
@@ -118,7 +119,11 @@ def _apply_signal_policy(conversation: Conversation, reading: Reading) -> None:
 
     reasons = ", ".join(sorted(s.replace("_", " ") for sev, s in raised if sev == target))
     severity_change(
-        conversation=conversation, actor=None, severity=target, reason=f"risk signal: {reasons}"
+        conversation=conversation,
+        actor=None,
+        severity=target,
+        reason=f"risk signal: {reasons}",
+        at=at,
     )
     conversation.refresh_from_db(fields=["severity"])
     if target >= Severity.URGENT:
@@ -126,6 +131,7 @@ def _apply_signal_policy(conversation: Conversation, reading: Reading) -> None:
             conversation=conversation,
             kind=EventKind.ESCALATED,
             actor=None,
+            at=at,
             signals=sorted(reading.signals),
             reason=f"risk signal: {reasons}",
         )

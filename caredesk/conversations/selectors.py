@@ -10,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from caredesk.conversations.models import (
-    DONE_STATUSES,
+    NOT_DONE_STATUSES,
     Attachment,
     Conversation,
     Direction,
@@ -27,20 +27,27 @@ INBOX_VIEWS = ("queue", "mine", "team", "waiting")
 
 
 def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:
-    """The non-queue inbox views; the queue has its own order in `queue.py`."""
-    qs = conversations_visible_to(agent.user).filter(merged_into__isnull=True)
+    """The non-queue inbox views; the queue has its own order in `queue.py`.
+
+    "Mine" and "waiting" need no visibility check (an agent always sees what they own), and a
+    positive status list lets the (owner, status, last_message_at) index do the work.
+    """
     if view == "mine":
-        return qs.filter(owner=agent).exclude(status__in=DONE_STATUSES).order_by("-last_message_at")
-    if view == "team":
-        return (
-            qs.filter(team__in=agent.teams.all())
-            .exclude(status__in=DONE_STATUSES)
-            .order_by("-last_message_at")
-        )
+        return Conversation.objects.filter(
+            owner=agent, status__in=NOT_DONE_STATUSES, merged_into__isnull=True
+        ).order_by("-last_message_at")
     if view == "waiting":
-        return qs.filter(
+        return Conversation.objects.filter(
             owner=agent, status__in=(Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_US)
         ).order_by("last_message_at")
+    if view == "team":
+        return (
+            conversations_visible_to(agent.user)
+            .filter(
+                team__in=agent.teams.all(), status__in=NOT_DONE_STATUSES, merged_into__isnull=True
+            )
+            .order_by("-last_message_at")
+        )
     raise ValueError(f"unknown inbox view {view!r}")
 
 

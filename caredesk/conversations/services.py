@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -126,7 +126,7 @@ def conversation_create(
     )
     reading.message_arrived(message=message)
     if team is not None and team.auto_assign:
-        queue.auto_assign(conversation=conversation)
+        queue.auto_assign(conversation=conversation, at=now)
     return conversation
 
 
@@ -367,7 +367,12 @@ def conversation_transfer(
 
 @transaction.atomic
 def severity_change(
-    *, conversation: Conversation, actor: User | None, severity: int, reason: str = ""
+    *,
+    conversation: Conversation,
+    actor: User | None,
+    severity: int,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> None:
     if severity not in Severity.values:
         raise ValidationError({"severity": "Choose a severity: low, normal, high or urgent."})
@@ -381,6 +386,7 @@ def severity_change(
         conversation=conversation,
         kind=EventKind.SEVERITY_CHANGED,
         actor=actor,
+        at=at,
         old=old,
         new=severity,
         reason=reason[:500],
@@ -415,6 +421,34 @@ def _reopen(conversation: Conversation, *, actor: User | None, now: datetime, re
     event_record(
         conversation=conversation, kind=EventKind.REOPENED, actor=actor, at=now, reason=reason
     )
+
+
+CLOSE_AFTER_DAYS = 7
+
+
+@transaction.atomic
+def conversation_close(*, conversation: Conversation, at: datetime | None = None) -> None:
+    """A resolved conversation closes for good; a customer writing again then reopens it."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if conversation.status != Status.RESOLVED:
+        raise ValidationError({"status": "Only a resolved conversation can be closed."})
+    now = at or timezone.now()
+    conversation.closed_at = now
+    conversation.save(update_fields=["closed_at"])
+    _set_status(conversation, Status.CLOSED, actor=None, now=now)
+
+
+def conversations_close_resolved(*, now: datetime | None = None) -> int:
+    """Close what was resolved more than `CLOSE_AFTER_DAYS` ago and not reopened."""
+    now = now or timezone.now()
+    due = Conversation.objects.filter(
+        status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=CLOSE_AFTER_DAYS)
+    ).values_list("pk", flat=True)[:1000]
+    closed = 0
+    for pk in list(due):
+        conversation_close(conversation=Conversation(pk=pk), at=now)
+        closed += 1
+    return closed
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from caredesk.conversations import reading
+from caredesk.conversations import reading, services
 
 READ_BATCH = 500
 
@@ -20,6 +20,11 @@ def read_unread_messages() -> None:
     """A safety net: an inbound message whose reading never ran is read now, never lost."""
     for message_id in reading.unread_message_ids(limit=READ_BATCH):
         reading.message_read_by_id(message_id)
+
+
+@db_periodic_task(crontab(minute="17"))
+def close_resolved_conversations() -> None:
+    services.conversations_close_resolved()
 
 
 @db_task(retries=3, retry_delay=60)

@@ -61,7 +61,7 @@ class CoachRule(models.Model):
 
     def clean(self) -> None:
         """A rule must compile and behave as its own examples say, before anyone relies on it."""
-        from caredesk.empathy.coaching import RuleError, coach, load_rules
+        from caredesk.empathy.coaching import RuleError, check_examples, load_rules
 
         if not isinstance(self.definition, dict):
             raise ValidationError({"definition": "A rule is a JSON object."})
@@ -69,16 +69,6 @@ class CoachRule(models.Model):
             ruleset = load_rules(extra_rules=[{**self.as_rule(), "enabled": True}])
         except (RuleError, KeyError, TypeError, ValueError) as exc:
             raise ValidationError({"definition": f"This rule does not compile: {exc}"}) from exc
-        rule = ruleset.get(self.rule_id)
-        for example in rule.fire:
-            if not any(
-                f.rule == rule.id for f in coach(example.text, example.context, rules=ruleset)
-            ):
-                raise ValidationError(
-                    {"definition": f"Example should fire but does not: {example.text!r}"}
-                )
-        for example in rule.passes:
-            if any(f.rule == rule.id for f in coach(example.text, example.context, rules=ruleset)):
-                raise ValidationError(
-                    {"definition": f"Example should pass but fires: {example.text!r}"}
-                )
+        problems = check_examples(ruleset, [self.rule_id])
+        if problems:
+            raise ValidationError({"definition": "Its examples disagree: " + "; ".join(problems)})

@@ -41,7 +41,7 @@ def test_every_shipped_rule_has_examples_both_ways() -> None:
 
 def test_check_examples_reports_a_rule_that_misses_its_example() -> None:
     broken = dict(SCRIPTED, examples={"fire": ["Your call matters."], "pass": []})
-    problems = check_examples(load_rules(extra_rules=[broken]), [SCRIPTED["id"]])
+    problems = check_examples(load_rules(extra_rules=[broken]), [str(SCRIPTED["id"])])
     assert problems == ["indifference.scripted_hold: should fire on 'Your call matters.'"]
 
 
@@ -52,7 +52,7 @@ def test_extra_rules_from_the_admin_are_merged() -> None:
     (finding,) = coach(draft, rules=rules)
     assert finding.rule == "indifference.scripted_hold"
     assert draft[finding.start : finding.end] == "Your call is important to us."
-    assert check_examples(rules, [SCRIPTED["id"]]) == []
+    assert check_examples(rules, [str(SCRIPTED["id"])]) == []
 
 
 @pytest.mark.parametrize("suffix", [".json", ".toml"])

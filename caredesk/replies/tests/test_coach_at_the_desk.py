@@ -106,5 +106,5 @@ def test_a_lead_extends_the_coach_with_a_checked_rule(team, agent) -> None:
         rule_id="x.wrong",
         definition={**rule.definition, "examples": {"fire": ["All good here."], "pass": []}},
     )
-    with pytest.raises(ValidationError, match="should fire"):
+    with pytest.raises(ValidationError, match="should fire on"):
         wrong.full_clean()
