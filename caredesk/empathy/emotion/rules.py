@@ -66,7 +66,8 @@ class SignalRule:
     emotion: str
     weight: float
     valence: float
-    checks: tuple[tuple[re.Pattern[str], float], ...]  # (patterns, minimum minutes)
+    # (patterns, minimum minutes, a cue the message must also contain or None)
+    checks: tuple[tuple[re.Pattern[str], float, re.Pattern[str] | None], ...]
     exclude: re.Pattern[str] | None
     cased: re.Pattern[str] | None  # matched on the text as written
 
@@ -93,9 +94,14 @@ class RuleBook:
         )  # fmt: skip
         signals = []
         for s in raw["signal"]:
-            checks = [(_compile(s["patterns"], durations), float(s.get("min_minutes", 0)))]
+            checks: list[tuple[re.Pattern[str], float, re.Pattern[str] | None]] = [
+                (_compile(s["patterns"], durations), float(s.get("min_minutes", 0)), None)
+            ]
             for slow in s.get("slow", []):
-                checks.append((_compile(slow["patterns"], durations), float(slow["min_minutes"])))
+                require = _compile(slow["require"], durations) if slow.get("require") else None
+                checks.append(
+                    (_compile(slow["patterns"], durations), float(slow["min_minutes"]), require)
+                )
             exclude = _compile(s["exclude"], durations) if s.get("exclude") else None
             cased = _compile(s["cased"], durations, re.IGNORECASE) if s.get("cased") else None
             signals.append(
@@ -163,7 +169,11 @@ def find_signals(
     found: list[str] = []
     evidence: list[Evidence] = []
     for rule in book.signals:
-        checks = [(regex, minimum, low) for regex, minimum in rule.checks]
+        checks = [
+            (regex, minimum, low)
+            for regex, minimum, require in rule.checks
+            if require is None or require.search(low)  # "two days ago" alone is no complaint
+        ]
         if rule.cased:
             checks.append((rule.cased, 0.0, live))
         for regex, minimum, text in checks:

@@ -38,6 +38,9 @@ def test_signal_recall_and_false_rate(engine: str | None) -> None:
         "Press the button on the side to turn it on?",
         "I'll leave you a 5-star review on Google, great job!",
         "The court date is next month so I need the suit cleaned and pressed before then.",
+        "Hello, I ordered a lamp two days ago and wonder when it ships.",
+        "I placed the order 3 days ago, any tracking number?",
+        "We booked this two weeks ago for our anniversary, can we add a cake?",
     ],
 )
 def test_hard_negatives_raise_no_signal(text: str) -> None:
@@ -53,3 +56,16 @@ def test_signal_evidence_points_at_the_words() -> None:
         assert text[evidence.start : evidence.end] == evidence.text
     assert "hour" in spans["long_wait"].text
     assert "switching" in spans["churn_intent"].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been waiting two weeks",
+        "ordered three weeks ago and still nothing",
+        "on hold for an hour",
+        "Your engineer was due 6 weeks ago.",
+    ],
+)
+def test_real_long_waits_still_fire(text: str) -> None:
+    assert "long_wait" in get_engine(None).analyze(text).signals
