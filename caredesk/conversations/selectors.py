@@ -136,6 +136,7 @@ def reading_trend(conversation: Conversation, limit: int = 12) -> tuple[list[Tre
             at, r.get("emotion", ""), r.get("polarity", "neutral"), float(r.get("intensity", 0.0))
         )
         for at, r in reversed(rows)
+        if r
     ]
     if len(points) < 2:
         return points, ""
