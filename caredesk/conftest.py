@@ -134,7 +134,8 @@ class BrowserSession:
         self.page.fill("input[name=username]", email)
         self.page.fill("input[name=password]", password)
         self.page.click("button[type=submit]")
-        self.page.wait_for_load_state("networkidle")
+        # Logging in is slow on purpose (password hashing); wait until we have left the page.
+        self.page.wait_for_url(lambda url: "/login/" not in url)
 
     def shot(self, step: str) -> None:
         self.page.screenshot(path=str(self.artifacts / f"{step}-{self.who}.png"), full_page=True)
