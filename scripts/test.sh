@@ -23,7 +23,8 @@ if [ -n "${DATABASE_URL:-}" ]; then
 else
   pgdir="$(mktemp -d /tmp/caredesk-pg.XXXXXX)"
   trap 'scripts/postgres.sh stop "$pgdir"' EXIT
-  scripts/postgres.sh start "$pgdir" 54329
-  DATABASE_URL="postgres://postgres@127.0.0.1:54329/caredesk" "$PY" -m pytest -q "$@"
+  port="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  scripts/postgres.sh start "$pgdir" "$port"
+  DATABASE_URL="postgres://postgres@127.0.0.1:$port/caredesk" "$PY" -m pytest -q "$@"
 fi
 echo "== all green"
