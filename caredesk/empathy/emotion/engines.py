@@ -23,6 +23,7 @@ CLASSIFIER_CHARS = 1200
 NEGATIVE = ("anger", "frustration", "worry", "sadness")
 GROUPS = {"negative": NEGATIVE, "neutral": ("neutral", "confusion"), "positive": ("gratitude",)}
 _INDEX = {e: i for i, e in enumerate(EMOTIONS)}
+_POLARITY = {e: g for g, members in GROUPS.items() for e in members}
 _PRIOR = {"neutral": 1.5, "confusion": -0.5, "gratitude": 0.0} | dict.fromkeys(NEGATIVE, -0.7)
 
 # Function words: nearly every English message has some, and other languages nearly none.
@@ -248,6 +249,11 @@ class RulesEngine:
     inline = True  # fast enough to read each message as it arrives (see bench/bench_emotion.py)
     rule_weight = 1.0  # how far the customer-service rules move the base scores
     complaint_shift = 0.0
+    # Polarity first (the largest of negative, neutral, positive), then the top emotion inside it:
+    # the hand-set scores spread a complaint over four negative classes. The linear engine takes
+    # the most likely emotion and reads polarity from it (about a point more macro-F1 on dev).
+    # Either way the two never contradict each other.
+    polarity_first = True
 
     @cached_property
     def lexicon(self) -> Lexicon:
@@ -319,8 +325,12 @@ class RulesEngine:
     ) -> Reading:
         probs = _softmax(logits)
         group = {g: float(sum(probs[_INDEX[e]] for e in members)) for g, members in GROUPS.items()}
-        polarity = max(group, key=lambda g: group[g])
-        emotion = max(GROUPS[polarity], key=lambda e: probs[_INDEX[e]])
+        if self.polarity_first:
+            polarity = max(group, key=lambda g: group[g])
+            emotion = max(GROUPS[polarity], key=lambda e: probs[_INDEX[e]])
+        else:
+            emotion = EMOTIONS[int(probs.argmax())]
+            polarity = _POLARITY[emotion]
         valence = lex.total + rules.valence
         compound = valence / math.sqrt(valence * valence + 15.0)
         intensity = self._intensity(compound, group, lex, rules, shouting)
@@ -389,10 +399,14 @@ class RulesEngine:
             return True
         if len(words) < 3:
             return False
-        known = sum(1 for w in words if w in self.words or w in self.lexicon.valence)
+        known = sum(1 for w in words if w in self.words or w in self.lexicon.valence) / len(words)
         english = sum(1 for w in words if w in STOPWORDS)
         foreign = sum(1 for w in words if w in FOREIGN_FUNCTION_WORDS)
-        return known / len(words) < 0.3 or foreign > english
+        if foreign > english and (foreign >= 2 or known < 0.5):
+            return True
+        # A short English headline or signature ("Bangladesh ferry sinks, 15 dead") is mostly
+        # names and rare words; only a longer text with so few known words is taken as foreign.
+        return len(words) >= 6 and known < 0.3
 
     def _neutral(self, prepared: Prepared, reason: str) -> Reading:
         scores = dict.fromkeys(EMOTIONS, 0.0)
@@ -421,6 +435,7 @@ class LinearEngine(RulesEngine):
     # service desk a complaint pattern outweighs it.
     rule_weight = 1.5
     complaint_shift = 1.0
+    polarity_first = False
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or DATA / "model.npz"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from caredesk.empathy.emotion.datasets import POLARITY_OF, Example, load_goemotions
-from caredesk.empathy.emotion.engines import GROUPS, LinearEngine
+from caredesk.empathy.emotion.datasets import Example, load_goemotions
+from caredesk.empathy.emotion.engines import LinearEngine
 from caredesk.empathy.emotion.features import char_terms, dense_features, word_terms
 from caredesk.empathy.emotion.lexicon import DATA, Lexicon
 from caredesk.empathy.emotion.rules import RuleBook, apply_rules
@@ -26,17 +26,11 @@ from caredesk.empathy.emotion.text import prepare
 from caredesk.empathy.types import EMOTIONS
 
 VERSION = "linear-1"
-_GROUP_OF = np.array([list(GROUPS).index(POLARITY_OF[e]) for e in EMOTIONS])
 
 
 def decide(logits: np.ndarray) -> np.ndarray:
-    """The engine's decision for many rows: polarity group first, then the emotion inside it."""
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
-    group = np.stack([probs[:, g == _GROUP_OF].sum(axis=1) for g in range(3)], axis=1)
-    best_group = group.argmax(axis=1)
-    masked = np.where(_GROUP_OF[None, :] == best_group[:, None], probs, -1.0)
-    return masked.argmax(axis=1)
+    """The engine's decision for many rows: the most likely emotion (polarity follows from it)."""
+    return np.asarray(logits.argmax(axis=1))
 
 
 def macro_f1(gold: np.ndarray, pred: np.ndarray, k: int = len(EMOTIONS)) -> float:
