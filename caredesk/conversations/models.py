@@ -65,8 +65,14 @@ class Conversation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField()
+    # No index: almost every row is NULL, and SQLite would pick such an index for every inbox.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged",
+        db_index=False,
     )
     # The latest inbound reading, copied here so the inbox needs no extra query per row.
     emotion = models.CharField(max_length=20, blank=True)
