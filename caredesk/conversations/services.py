@@ -177,22 +177,32 @@ def customer_message_add(
     return message
 
 
+def _change(
+    conversation: Conversation,
+    field: str,
+    new: object,
+    kind: EventKind,
+    *,
+    actor: User | None,
+    now: datetime | None,
+    **data: object,
+) -> bool:
+    """Set one field and record the change with its old and new value; no event if unchanged."""
+    old = getattr(conversation, field)
+    if old == new:
+        return False
+    setattr(conversation, field, new)
+    conversation.save(update_fields=[field])
+    event_record(
+        conversation=conversation, kind=kind, actor=actor, at=now, old=old, new=new, **data
+    )
+    return True
+
+
 def _set_status(
     conversation: Conversation, status: Status, *, actor: User | None, now: datetime
 ) -> None:
-    old = conversation.status
-    if old == status:
-        return
-    conversation.status = status
-    conversation.save(update_fields=["status"])
-    event_record(
-        conversation=conversation,
-        kind=EventKind.STATUS_CHANGED,
-        actor=actor,
-        at=now,
-        old=old,
-        new=status,
-    )
+    _change(conversation, "status", status, EventKind.STATUS_CHANGED, actor=actor, now=now)
 
 
 def _take_ownership(conversation: Conversation, agent: Agent, now: datetime) -> None:
@@ -377,18 +387,13 @@ def severity_change(
     if severity not in Severity.values:
         raise ValidationError({"severity": "Choose a severity: low, normal, high or urgent."})
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    old = conversation.severity
-    if old == severity:
-        return
-    conversation.severity = severity
-    conversation.save(update_fields=["severity"])
-    event_record(
-        conversation=conversation,
-        kind=EventKind.SEVERITY_CHANGED,
+    _change(
+        conversation,
+        "severity",
+        severity,
+        EventKind.SEVERITY_CHANGED,
         actor=actor,
-        at=at,
-        old=old,
-        new=severity,
+        now=at,
         reason=reason[:500],
     )
 
