@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from caredesk.conversations.models import Conversation, Event, EventKind
-from caredesk.people.models import User
+from caredesk.people.models import Agent, User
 
 
 def event_record(
@@ -25,4 +25,24 @@ def event_record(
         actor=actor,
         created_at=at or timezone.now(),
         data=data,
+    )
+
+
+def assigned_record(
+    *,
+    conversation: Conversation,
+    agent: Agent,
+    actor: User | None,
+    how: str,
+    at: datetime | None = None,
+) -> Event:
+    """An agent now owns the conversation; `how` says by what (take_next, auto, replied…)."""
+    return event_record(
+        conversation=conversation,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        at=at,
+        agent=agent.pk,
+        agent_name=agent.name,
+        how=how,
     )

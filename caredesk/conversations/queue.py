@@ -15,7 +15,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from caredesk.conversations.events import event_record
+from caredesk.conversations.events import assigned_record
 from caredesk.conversations.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -198,13 +198,8 @@ def take_next(*, agent: Agent, now: datetime | None = None) -> Conversation | No
                     if conversation.status == Status.NEW:
                         conversation.status = Status.OPEN
                         conversation.save(update_fields=["status"])
-                    event_record(
-                        conversation=conversation,
-                        kind=EventKind.ASSIGNED,
-                        actor=agent.user,
-                        agent=agent.pk,
-                        agent_name=agent.name,
-                        how="take_next",
+                    assigned_record(
+                        conversation=conversation, agent=agent, actor=agent.user, how="take_next"
                     )
                     return conversation
     return None
@@ -245,13 +240,5 @@ def auto_assign(*, conversation: Conversation, at: datetime | None = None) -> Ag
     agent.last_assigned_at = now
     agent.save(update_fields=["last_assigned_at"])
     conversation.refresh_from_db()
-    event_record(
-        conversation=conversation,
-        kind=EventKind.ASSIGNED,
-        actor=None,
-        at=now,
-        agent=agent.pk,
-        agent_name=agent.name,
-        how="auto",
-    )
+    assigned_record(conversation=conversation, agent=agent, actor=None, how="auto", at=now)
     return agent

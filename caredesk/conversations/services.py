@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from caredesk.conversations import coaching, queue, reading
-from caredesk.conversations.events import event_record
+from caredesk.conversations.events import assigned_record, event_record
 from caredesk.conversations.models import (
     DONE_STATUSES,
     Attachment,
@@ -209,14 +209,8 @@ def _take_ownership(conversation: Conversation, agent: Agent, now: datetime) -> 
     if conversation.owner_id is None:
         conversation.owner = agent
         conversation.save(update_fields=["owner"])
-        event_record(
-            conversation=conversation,
-            kind=EventKind.ASSIGNED,
-            actor=agent.user,
-            at=now,
-            agent=agent.pk,
-            agent_name=agent.name,
-            how="replied",
+        assigned_record(
+            conversation=conversation, agent=agent, actor=agent.user, how="replied", at=now
         )
 
 
@@ -306,15 +300,7 @@ def conversation_assign(*, conversation: Conversation, agent: Agent, actor: User
         conversation.status = Status.OPEN
         fields.append("status")
     conversation.save(update_fields=fields)
-    event_record(
-        conversation=conversation,
-        kind=EventKind.ASSIGNED,
-        actor=actor,
-        at=now,
-        agent=agent.pk,
-        agent_name=agent.name,
-        how="assigned",
-    )
+    assigned_record(conversation=conversation, agent=agent, actor=actor, how="assigned", at=now)
 
 
 @transaction.atomic
