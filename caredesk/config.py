@@ -36,6 +36,16 @@ def _int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _existing_file(name: str) -> Path | None:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ImproperlyConfigured(f"{name} points to {raw!r}, which is not a file")
+    return path
+
+
 @dataclass(frozen=True)
 class Config:
     debug: bool
@@ -47,6 +57,7 @@ class Config:
     max_message_chars: int
     max_attachment_bytes: int
     emotion_engine: str
+    coach_rules_file: Path | None
     huey_immediate: bool
     email_host: str
     email_port: int
@@ -78,6 +89,7 @@ def load() -> Config:
         max_message_chars=_int("CAREDESK_MAX_MESSAGE_CHARS", 20_000),
         max_attachment_bytes=_int("CAREDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
         emotion_engine=os.environ.get("CAREDESK_EMOTION_ENGINE", ""),
+        coach_rules_file=_existing_file("CAREDESK_COACH_RULES_FILE"),
         huey_immediate=_bool("CAREDESK_HUEY_IMMEDIATE", False),
         email_host=os.environ.get("CAREDESK_EMAIL_HOST", "localhost"),
         email_port=_int("CAREDESK_EMAIL_PORT", 25),

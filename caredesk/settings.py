@@ -140,6 +140,7 @@ DEFAULT_FROM_EMAIL = CONFIG.default_from_email
 CAREDESK_MAX_MESSAGE_CHARS = CONFIG.max_message_chars
 CAREDESK_MAX_ATTACHMENT_BYTES = CONFIG.max_attachment_bytes
 CAREDESK_EMOTION_ENGINE = CONFIG.emotion_engine
+CAREDESK_COACH_RULES_FILE = CONFIG.coach_rules_file
 
 LOGGING = {
     "version": 1,

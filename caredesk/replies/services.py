@@ -6,6 +6,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
@@ -28,14 +29,18 @@ _rules_cache: dict[str, Any] = {"key": None, "rules": None}
 
 
 def coach_rules() -> RuleSet:
-    """The shipped rules plus the leads' rules; recompiled only when those rows change."""
+    """The shipped rules, the team's rules file, and the leads' rules from the admin.
+
+    Compiling takes tens of milliseconds, so the set is rebuilt only when those rules change.
+    """
     state = CoachRule.objects.aggregate(n=Count("pk"), latest=Max("updated_at"))
-    if not state["n"]:
+    path = settings.CAREDESK_COACH_RULES_FILE
+    if not state["n"] and path is None:
         return default_rules()
-    key = (state["n"], state["latest"])
+    key = (state["n"], state["latest"], path, path.stat().st_mtime if path else None)
     if _rules_cache["key"] != key:
         extra = [r.as_rule() for r in CoachRule.objects.all()]
-        _rules_cache["rules"] = load_rules(extra_rules=extra)
+        _rules_cache["rules"] = load_rules(extra_paths=[path] if path else [], extra_rules=extra)
         _rules_cache["key"] = key
     rules: RuleSet = _rules_cache["rules"]
     return rules

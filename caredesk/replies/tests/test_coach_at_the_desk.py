@@ -108,3 +108,14 @@ def test_a_lead_extends_the_coach_with_a_checked_rule(team, agent) -> None:
     )
     with pytest.raises(ValidationError, match="should fire on"):
         wrong.full_clean()
+
+
+def test_a_team_rules_file_extends_the_coach(settings, tmp_path) -> None:
+    path = tmp_path / "our-rules.json"
+    path.write_text(
+        '{"rules": [{"id": "jargon.ticket", "category": "jargon", "keywords": ["ticket"],'
+        ' "reason": "Say conversation, not ticket.", "patterns": ["ticket number"],'
+        ' "rewrites": ["conversation number"]}]}'
+    )
+    settings.CAREDESK_COACH_RULES_FILE = path
+    assert [f.rule for f in draft_coach("Your ticket number is 12.")] == ["jargon.ticket"]
