@@ -114,11 +114,12 @@ class CustomerMessage:
     emotion: str
 
 
-def load_customer_messages() -> list[CustomerMessage]:
-    """Our own written set of customer messages (see tests/data/customer_messages.tsv)."""
+def load_customer_messages(name: str = "customer_messages.tsv") -> list[CustomerMessage]:
+    """Our own written set of customer messages (see tests/data/customer_messages.tsv); pass
+    ``"customer_heldout.tsv"`` for the held-out set that no rule was tuned on."""
     return [
         CustomerMessage(text.replace("\\n", "\n"), polarity, emotion)
-        for polarity, emotion, text in _fixture_rows("customer_messages.tsv")
+        for polarity, emotion, text in _fixture_rows(name)
     ]
 
 

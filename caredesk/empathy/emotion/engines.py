@@ -7,15 +7,17 @@ and read polarity, emotion and intensity from the result the same way.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 from caredesk.empathy.emotion.features import char_terms, dense_features, word_terms
-from caredesk.empathy.emotion.lexicon import DATA, Lexicon, LexScore
-from caredesk.empathy.emotion.rules import RuleBook, RuleResult, apply_rules
+from caredesk.empathy.emotion.lexicon import DATA, Hit, Lexicon, LexScore
+from caredesk.empathy.emotion.rules import RuleBook, RuleResult, apply_rules, lowered
 from caredesk.empathy.emotion.text import Prepared, non_latin_share, prepare
 from caredesk.empathy.types import EMOTIONS, Evidence, Reading
 
@@ -24,6 +26,17 @@ NEGATIVE = ("anger", "frustration", "worry", "sadness")
 GROUPS = {"negative": NEGATIVE, "neutral": ("neutral", "confusion"), "positive": ("gratitude",)}
 _INDEX = {e: i for i, e in enumerate(EMOTIONS)}
 _POLARITY = {e: g for g, members in GROUPS.items() for e in members}
+# Sentence ends: a run of . ! ? before white space, or a line break.
+_SENTENCE_BREAK = re.compile(r"[.!?]+(?=\s)\s*|\n\s*")
+_WORDS = re.compile(r"[a-z][a-z'’-]*")
+# Words that may sit between politeness formulas without making the sentence say anything.
+_FILLER = frozenset(
+    ["so", "and", "again", "also", "as", "always", "once", "all", "everyone", "guys", "folks",
+     "team", "in", "advance", "much", "very", "the", "lot", "a", "for", "you", "your", "of", "to",
+     "with", "p", "s", "ps", "x", "xx"]
+)  # fmt: skip
+# A content sentence is confidently negative at this probability of the negative classes.
+NEGATIVE_SENTENCE = 0.8
 _PRIOR = {"neutral": 1.5, "confusion": -0.5, "gratitude": 0.0} | dict.fromkeys(NEGATIVE, -0.7)
 
 # Function words: nearly every English message has some, and other languages nearly none.
@@ -277,8 +290,141 @@ class RulesEngine:
         shouting = len(letters) > 2 and all(w.isupper() for w in letters)
         lex = self.lexicon.score(prepared.tokens, shouting)
         rules = apply_rules(prepared.live, lex, self.book)
-        logits = self._base_logits(prepared, lex, rules) + self.rule_adjustment(rules)
+        sentences = self._sentences(prepared.live, rules)
+        content = [(a, b) for a, b, kind in sentences if kind == "content"]
+        spans = None
+        if content and len(content) < len(sentences):
+            # Greetings, sign-offs and politeness formulas are courtesy, not an opinion: the
+            # message is read without them ("Many thanks in advance. Best wishes, Paula").
+            spans = content
+            self._ignore_outside(lex, rules, spans)
+        logits = self._base_logits(prepared, lex, rules, spans) + self.rule_adjustment(rules)
+        if len(content) > 1:
+            logits = self._negative_sentences(prepared, lex, rules, content, logits)
         return self._reading(prepared, lex, rules, logits, shouting)
+
+    # -- sentences -----------------------------------------------------------------------------
+
+    def _sentences(self, live: str, rules: RuleResult) -> list[tuple[int, int, str]]:
+        """(start, end, kind) of each sentence; kind is "content", "courtesy" (greeting, sign-off,
+        politeness formula, a name) or "thanks" (bare thanks). Bare thanks count as courtesy when
+        the message asks or complains about something, and as an opinion otherwise."""
+        cuts = [m.end() for m in _SENTENCE_BREAK.finditer(live)]
+        bounds = [0, *(c for c in cuts if 0 < c < len(live)), len(live)]
+        book = self.book
+        whole = live.lower()
+        if len(bounds) == 2 or not (
+            book.courtesy.search(whole) or book.thanks.search(whole) or len(live) - bounds[-2] < 30
+        ):
+            return [(a, b, "content") for a, b in pairwise(bounds) if live[a:b].strip()]
+        out: list[tuple[int, int, str]] = []
+        last = len(bounds) - 3
+        for k, (a, b) in enumerate(pairwise(bounds)):
+            text = live[a:b]
+            if not text.strip():
+                continue
+            if a >= CLASSIFIER_CHARS and k < last:  # the middle of a long message is content
+                out.append((a, b, "content"))
+                continue
+            low = text.lower()
+            if len(low) != len(text):
+                out.append((a, b, "content"))
+                continue
+            rest = book.courtesy.sub(lambda m: " " * len(m.group(0)), low)
+            courteous = rest != low
+            bare = book.thanks.sub(lambda m: " " * len(m.group(0)), rest)
+            thanked = bare != rest
+            left = [m for m in _WORDS.finditer(bare) if m.group(0) not in _FILLER]
+            names = len(left) <= 3 and all(text[m.start()].isupper() for m in left)
+            # A name alone on the last line is a signature ("Theo"); "Wow." or "Yes." is not.
+            signature = (
+                b == len(live)
+                and bool(left)
+                and not any(m.group(0) in self.lexicon.valence for m in left)
+            )
+            if (courteous or thanked or signature) and names and "?" not in text:
+                out.append((a, b, "thanks" if thanked and not courteous else "courtesy"))
+            else:
+                out.append((a, b, "content"))
+        if any(kind == "thanks" for _, _, kind in out):
+            asks = bool(rules.hits_at) or "?" in live
+            if asks and any(kind == "content" for _, _, kind in out):
+                out = [(a, b, "courtesy" if k == "thanks" else k) for a, b, k in out]
+            else:
+                out = [(a, b, "content" if k == "thanks" else k) for a, b, k in out]
+        return out
+
+    @staticmethod
+    def _ignore_outside(lex: LexScore, rules: RuleResult, spans: list[tuple[int, int]]) -> None:
+        """Positive words outside the content sentences are politeness, not praise."""
+        for i, hit in enumerate(lex.hits):
+            at = hit.token.start
+            outside = not any(a <= at < b for a, b in spans)
+            if hit.valence > 0 and i not in rules.ignored_hits and outside:
+                rules.ignored_hits.add(i)
+                rules.valence -= hit.valence
+
+    def _sentence_base(
+        self, prepared: Prepared, lex: LexScore, rules: RuleResult, start: int, end: int
+    ) -> np.ndarray:
+        """The base log-odds of one sentence (the lexicon's, here)."""
+        return self._base_logits(prepared, lex, rules, [(start, end)])
+
+    def _negative_sentences(
+        self,
+        prepared: Prepared,
+        lex: LexScore,
+        rules: RuleResult,
+        content: list[tuple[int, int]],
+        logits: np.ndarray,
+    ) -> np.ndarray:
+        """A confidently negative sentence decides the polarity: "I am really angry now." is not
+        outvoted by "definitely" and "sorted" elsewhere. Sentences before the customer says the
+        problem is solved ("it works now, thank you") do not count."""
+        neg_index = [_INDEX[e] for e in NEGATIVE]
+        current = EMOTIONS[int(logits.argmax())] if not self.polarity_first else None
+        group = _softmax(logits)
+        if current in NEGATIVE or (
+            current is None
+            and group[neg_index].sum()
+            >= max(
+                group[[_INDEX["neutral"], _INDEX["confusion"]]].sum(), group[_INDEX["gratitude"]]
+            )
+        ):
+            return logits  # already negative
+        strong = [
+            h.token.start
+            for i, h in enumerate(lex.hits)
+            if h.valence <= -1.5 and i not in rules.ignored_hits
+        ]
+        negative_at = strong + [h[0] for h in rules.hits_at if h[1] in NEGATIVE]
+        if not negative_at:
+            return logits
+        solved = [m.start() for m in self.book.resolution.finditer(lowered(prepared.live))]
+        last_solved = max(solved) if solved else -1
+        votes = np.zeros(len(EMOTIONS))
+        for a, b in content:
+            # Past the classifier's reach, or before the customer says it is solved.
+            if b <= last_solved or a >= CLASSIFIER_CHARS:
+                continue
+            if not any(a <= at < b for at in negative_at):
+                continue
+            hits = [h for h in rules.hits_at if a <= h[0] < b]
+            sentence = self._sentence_base(prepared, lex, rules, a, b)
+            for _, emotion, weight, _ in hits:
+                sentence[_INDEX[emotion]] += self.rule_weight * weight
+            if any(complaint for _, _, _, complaint in hits):
+                sentence[_INDEX["neutral"]] -= self.complaint_shift
+                sentence[_INDEX["confusion"]] -= 2 * self.complaint_shift
+            probs = _softmax(sentence)
+            if probs[neg_index].sum() >= NEGATIVE_SENTENCE:
+                votes += probs
+        if not votes.any():
+            return logits
+        chosen = max(neg_index, key=lambda i: votes[i])
+        logits = logits.copy()
+        logits[chosen] = max(logits[chosen], float(logits.max())) + 1.0
+        return logits
 
     # -- scoring -------------------------------------------------------------------------------
 
@@ -291,12 +437,20 @@ class RulesEngine:
             adjustment[_INDEX["confusion"]] -= 2 * self.complaint_shift
         return adjustment
 
-    def _base_logits(self, prepared: Prepared, lex: LexScore, rules: RuleResult) -> np.ndarray:
+    def _base_logits(
+        self,
+        prepared: Prepared,
+        lex: LexScore,
+        rules: RuleResult,
+        spans: list[tuple[int, int]] | None = None,
+    ) -> np.ndarray:
         # Priors: with no evidence a message is neutral, and four negative classes must not
         # outvote it just by being four.
         logits = np.array([_PRIOR[e] for e in EMOTIONS])
         for i, hit in enumerate(lex.hits):
             if i in rules.ignored_hits:
+                continue
+            if spans is not None and not any(a <= hit.token.start < b for a, b in spans):
                 continue
             value = hit.valence
             strength = abs(value)
@@ -427,6 +581,26 @@ class RulesEngine:
         )
 
 
+def _part(lex: LexScore, rules: RuleResult, spans: list[tuple[int, int]]) -> LexScore:
+    """The lexicon's reading of some sentences of the message (hits read as politeness left out)."""
+    part = LexScore(boosters=lex.boosters, caps=lex.caps)
+    hits: list[Hit] = []
+    for i, hit in enumerate(lex.hits):
+        at = hit.token.start
+        if i in rules.ignored_hits or not any(a <= at < b for a, b in spans):
+            continue
+        hits.append(hit)
+        if hit.valence > 0:
+            part.pos += hit.valence
+        else:
+            part.neg += hit.valence
+    part.hits = hits
+    part.exclaims = lex.exclaims
+    part.questions = lex.questions
+    part.words = lex.words
+    return part
+
+
 class LinearEngine(RulesEngine):
     """The rules on top of a linear classifier trained on GoEmotions (``data/model.npz``)."""
 
@@ -485,7 +659,17 @@ class LinearEngine(RulesEngine):
         total += np.asarray(dense_features(lex)) @ weights[offset:]
         return total
 
-    def _base_logits(self, prepared: Prepared, lex: LexScore, rules: RuleResult) -> np.ndarray:
+    def _base_logits(
+        self,
+        prepared: Prepared,
+        lex: LexScore,
+        rules: RuleResult,
+        spans: list[tuple[int, int]] | None = None,
+    ) -> np.ndarray:
         # The classifier reads the opening of the message, which says what it is about; the rules
         # and the lexicon read all of it. This keeps a 2,000-character message within budget.
-        return self.logits(prepared.live[:CLASSIFIER_CHARS], lex)
+        if spans is None:
+            return self.logits(prepared.live[:CLASSIFIER_CHARS], lex)
+        live = prepared.live
+        text = " ".join(live[a:b] for a, b in spans if a < CLASSIFIER_CHARS)[:CLASSIFIER_CHARS]
+        return self.logits(text, _part(lex, rules, spans))

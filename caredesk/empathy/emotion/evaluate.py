@@ -129,6 +129,13 @@ def evaluate(engine_path: str, vader: Callable[[str], tuple[str, float]]) -> dic
         **_polarity_stats(gold_own, [engine.analyze(m.text).polarity for m in own]),
         "vader": _polarity_stats(gold_own, [vader(m.text)[0] for m in own]),
     }
+    held = load_customer_messages("customer_heldout.tsv")
+    gold_held = [m.polarity for m in held]
+    report["heldout_set"] = {
+        "rows": len(held),
+        **_polarity_stats(gold_held, [engine.analyze(m.text).polarity for m in held]),
+        "vader": _polarity_stats(gold_held, [vader(m.text)[0] for m in held]),
+    }
     report["signals"] = signal_rates(engine)
     return report
 
@@ -158,6 +165,12 @@ def _print(report: dict[str, Any]) -> None:
         f"Our own written customer-service set ({own['rows']} messages): polarity accuracy "
         f"{own['polarity_accuracy']:.3f}, negative recall {own['negative_recall']:.3f}; VADER "
         f"{own['vader']['polarity_accuracy']:.3f} / {own['vader']['negative_recall']:.3f}"
+    )
+    held = report["heldout_set"]
+    print(
+        f"Held-out customer-service set, never tuned on ({held['rows']} messages): polarity "
+        f"accuracy {held['polarity_accuracy']:.3f}, negative recall {held['negative_recall']:.3f}; "
+        f"VADER {held['vader']['polarity_accuracy']:.3f} / {held['vader']['negative_recall']:.3f}"
     )
     print("Signals (our written signal set): " + ", ".join(
         f"{name} recall {r['recall']:.2f} false {r['false_rate']:.3f}"

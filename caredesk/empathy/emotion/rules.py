@@ -80,6 +80,9 @@ class RuleBook:
     sarcasm_openers: re.Pattern[str]
     eye_roll: tuple[str, ...]
     politeness: frozenset[str]
+    courtesy: re.Pattern[str]  # greeting, sign-off and politeness formulas
+    thanks: re.Pattern[str]  # bare thanks ("Thanks!")
+    resolution: re.Pattern[str]  # "it works now", "thanks for sorting this"
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -123,6 +126,9 @@ class RuleBook:
             _compile(sarcasm["openers"], durations),
             tuple(sarcasm["eye_roll"]),
             frozenset(raw["politeness"]["words"]),
+            _compile(raw["courtesy"]["formulas"], durations),
+            _compile(raw["courtesy"]["thanks"], durations),
+            _compile(raw["courtesy"]["resolution"], durations),
         )
 
 
@@ -133,6 +139,9 @@ class RuleResult:
     signals: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)  # signal spans
     cue_spans: list[Evidence] = field(default_factory=list)  # labelled with the cue's emotion
+    # (offset, emotion, weight, complaint) of each cue, signal and sarcasm match, so a sentence can
+    # be scored with the rules that fired inside it
+    hits_at: list[tuple[int, str, float, bool]] = field(default_factory=list)
     complaint: bool = False
     sarcasm: bool = False
     ignored_hits: set[int] = field(default_factory=set)  # lexicon hits read as politeness
@@ -201,8 +210,12 @@ def apply_rules(live: str, lex: LexScore, book: RuleBook | None = None) -> RuleR
             result.complaint = result.complaint or cue.complaint
             start, end = match.span()
             result.cue_spans.append(Evidence(start, end, live[start:end], cue.emotion))
+            result.hits_at.append((start, cue.emotion, cue.weight, cue.complaint))
     result.signals, result.evidence = find_signals(live, book, low)
     rules = {r.name: r for r in book.signals}
+    for span in result.evidence:
+        rule = rules[span.label]
+        result.hits_at.append((span.start, rule.emotion, rule.weight, True))
     for name in result.signals:
         rule = rules[name]
         result.boosts[rule.emotion] += rule.weight
@@ -249,3 +262,4 @@ def _read_sarcasm(live: str, low: str, lex: LexScore, book: RuleBook, result: Ru
             result.valence -= 2 * hit.valence
     for start, stop, text in spans:
         result.cue_spans.append(Evidence(start, stop, text.strip(), "frustration"))
+        result.hits_at.append((start, "frustration", 3.0, True))
