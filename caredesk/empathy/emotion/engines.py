@@ -15,13 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from caredesk.empathy.emotion.features import char_terms, dense_features, word_terms
+from caredesk.empathy.emotion.features import (
+    char_words,
+    dense_features,
+    word_char_grams,
+    word_terms,
+)
 from caredesk.empathy.emotion.lexicon import DATA, Hit, Lexicon, LexScore
 from caredesk.empathy.emotion.rules import RuleBook, RuleResult, apply_rules, lowered
 from caredesk.empathy.emotion.text import Prepared, non_latin_share, prepare
 from caredesk.empathy.types import EMOTIONS, Evidence, Reading
 
 CLASSIFIER_CHARS = 1200
+CHAR_CACHE_WORDS = 200_000  # words whose n-gram columns are kept (a few tens of MB at most)
 NEGATIVE = ("anger", "frustration", "worry", "sadness")
 GROUPS = {"negative": NEGATIVE, "neutral": ("neutral", "confusion"), "positive": ("gratitude",)}
 _INDEX = {e: i for i, e in enumerate(EMOTIONS)}
@@ -639,25 +645,64 @@ class LinearEngine(RulesEngine):
         weights: np.ndarray = m["W"]  # type: ignore[assignment]
         total: np.ndarray = m["b"].copy()  # type: ignore[attr-defined]
         offset = 0
-        for terms, index, idf in (
-            (word_terms(text), m["word_index"], m["word_idf"]),
-            (char_terms(text), m["char_index"], m["char_idf"]),
+        for cols, tf, index, idf in (
+            (*self._word_counts(text), m["word_index"], m["word_idf"]),
+            (*self._char_counts(text), m["char_index"], m["char_idf"]),
         ):
-            counts: dict[int, int] = {}
-            lookup = index.get  # type: ignore[attr-defined]
-            for term, count in Counter(terms).items():  # counting in C, one lookup per term
-                j = lookup(term)
-                if j is not None:
-                    counts[j] = count
-            if counts:
-                cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            if len(cols):
                 values = (1.0 + np.log(tf)) * idf[cols]  # type: ignore[index]
                 values /= np.sqrt(values @ values)
                 total += values @ weights[offset + cols]
             offset += len(index)  # type: ignore[arg-type]
         total += np.asarray(dense_features(lex)) @ weights[offset:]
         return total
+
+    def _word_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        lookup = self.model["word_index"].get  # type: ignore[attr-defined]
+        for term, count in Counter(word_terms(text)).items():  # counting in C, one lookup each
+            j = lookup(term)
+            if j is not None:
+                counts[j] = count
+        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        return cols, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+
+    def _char_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary columns and counts of the text's character n-grams.
+
+        N-grams never cross words, so each word's columns are looked up once and kept: most words
+        recur from message to message, and this is the classifier's hottest loop.
+        """
+        cache = self._char_cache
+        cols_parts: list[np.ndarray] = []
+        count_parts: list[np.ndarray] = []
+        for word, times in Counter(char_words(text)).items():
+            entry = cache.get(word)
+            if entry is None:
+                if len(cache) >= CHAR_CACHE_WORDS:
+                    cache.clear()
+                entry = cache[word] = self._word_char_cols(word)
+            if len(entry[0]):
+                cols_parts.append(entry[0])
+                count_parts.append(entry[1] * times if times > 1 else entry[1])
+        if not cols_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        cols, inverse = np.unique(np.concatenate(cols_parts), return_inverse=True)
+        return cols, np.bincount(inverse, weights=np.concatenate(count_parts))
+
+    def _word_char_cols(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        lookup = self.model["char_index"].get  # type: ignore[attr-defined]
+        counts: dict[int, int] = {}
+        for gram, count in Counter(word_char_grams(word)).items():
+            j = lookup(gram)
+            if j is not None:
+                counts[j] = count
+        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        return cols, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+
+    @cached_property
+    def _char_cache(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {}
 
     def _base_logits(
         self,

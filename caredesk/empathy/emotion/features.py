@@ -29,14 +29,25 @@ def word_terms(text: str) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
-def char_terms(text: str) -> list[str]:
+def char_words(text: str) -> list[str]:
+    """The words whose character n-grams `char_terms` takes (n-grams never cross words)."""
+    return _SPACES.sub(" ", text.lower()).split()
+
+
+def word_char_grams(word: str) -> list[str]:
     low, high = CHAR_RANGE
+    padded = f" {word} "
+    size = len(padded)
     grams: list[str] = []
-    for word in _SPACES.sub(" ", text.lower()).split():
-        padded = f" {word} "
-        size = len(padded)
-        for n in range(low, min(high, size) + 1):
-            grams += [padded[i : i + n] for i in range(size - n + 1)]
+    for n in range(low, min(high, size) + 1):
+        grams += [padded[i : i + n] for i in range(size - n + 1)]
+    return grams
+
+
+def char_terms(text: str) -> list[str]:
+    grams: list[str] = []
+    for word in char_words(text):
+        grams += word_char_grams(word)
     return grams
 
 
