@@ -6,18 +6,22 @@ default.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from caredesk.conversations.events import event_record
 from caredesk.conversations.models import Conversation, Direction, EventKind, Message, Severity
 from caredesk.empathy.types import Reading
 from caredesk.people.models import Agent, Role
+
+# Leads are told at once about fresh risks only; a back-dated message is history.
+NOTIFY_WITHIN = timedelta(hours=1)
 
 # Which signal lifts a conversation to which severity, unless the team sets its own policy.
 DEFAULT_SIGNAL_POLICY: dict[str, int] = {
@@ -135,9 +139,10 @@ def _apply_signal_policy(conversation: Conversation, reading: Reading, at: datet
             signals=sorted(reading.signals),
             reason=f"risk signal: {reasons}",
         )
-        from caredesk.conversations.tasks import notify_leads_task
+        if timezone.now() - at < NOTIFY_WITHIN:  # an import of old mail pages no one
+            from caredesk.conversations.tasks import notify_leads_task
 
-        transaction.on_commit(lambda: notify_leads_task(conversation.pk))
+            transaction.on_commit(lambda: notify_leads_task(conversation.pk))
 
 
 def leads_notify(conversation_id: int) -> int:

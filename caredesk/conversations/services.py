@@ -268,10 +268,12 @@ def reply_send(
 
 
 @transaction.atomic
-def note_add(*, conversation: Conversation, agent: Agent, text: str) -> Message:
+def note_add(
+    *, conversation: Conversation, agent: Agent, text: str, at: datetime | None = None
+) -> Message:
     """An internal note: for colleagues only, never sent to the customer."""
     text = clean_body(text)
-    now = timezone.now()
+    now = at or timezone.now()
     message = _message_create(
         conversation=conversation,
         direction=Direction.NOTE,
@@ -291,8 +293,10 @@ def note_add(*, conversation: Conversation, agent: Agent, text: str) -> Message:
 
 
 @transaction.atomic
-def conversation_assign(*, conversation: Conversation, agent: Agent, actor: User) -> None:
-    now = timezone.now()
+def conversation_assign(
+    *, conversation: Conversation, agent: Agent, actor: User, at: datetime | None = None
+) -> None:
+    now = at or timezone.now()
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     conversation.owner = agent
     fields = ["owner"]
@@ -311,6 +315,7 @@ def conversation_transfer(
     note: str,
     to_agent: Agent | None = None,
     to_team: Team | None = None,
+    at: datetime | None = None,
 ) -> Conversation:
     """A warm transfer: the handoff note is required so the customer never repeats themselves."""
     note = (note or "").strip()
@@ -327,7 +332,7 @@ def conversation_transfer(
         raise ValidationError({"to": "The conversation is already with that agent."})
     if len(note) > settings.CAREDESK_MAX_MESSAGE_CHARS:
         raise ValidationError({"note": "The handoff note is too long."})
-    now = timezone.now()
+    now = at or timezone.now()
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     from_owner = conversation.owner
     if to_team is None and to_agent is not None:
@@ -396,11 +401,13 @@ def _resolve(conversation: Conversation, agent: Agent, now: datetime) -> None:
 
 
 @transaction.atomic
-def conversation_resolve(*, conversation: Conversation, agent: Agent) -> None:
+def conversation_resolve(
+    *, conversation: Conversation, agent: Agent, at: datetime | None = None
+) -> None:
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if conversation.status in DONE_STATUSES:
         raise ValidationError({"status": "This conversation is already resolved."})
-    _resolve(conversation, agent, timezone.now())
+    _resolve(conversation, agent, at or timezone.now())
 
 
 def _reopen(conversation: Conversation, *, actor: User | None, now: datetime, reason: str) -> None:
@@ -453,7 +460,9 @@ def conversation_reopen(*, conversation: Conversation, actor: User, reason: str 
 
 
 @transaction.atomic
-def conversation_merge(*, source: Conversation, target: Conversation, agent: Agent) -> Conversation:
+def conversation_merge(
+    *, source: Conversation, target: Conversation, agent: Agent, at: datetime | None = None
+) -> Conversation:
     """Fold a duplicate into the conversation that remains; nothing is lost, both histories stay."""
     if source.pk == target.pk:
         raise ValidationError({"target": "A conversation cannot be merged into itself."})
@@ -468,7 +477,7 @@ def conversation_merge(*, source: Conversation, target: Conversation, agent: Age
         )
     if source.merged_into_id:
         raise ValidationError({"source": "This conversation is already merged."})
-    now = timezone.now()
+    now = at or timezone.now()
     source = Conversation.objects.select_for_update().get(pk=source.pk)
     target = Conversation.objects.select_for_update().get(pk=target.pk)
     moved = Message.objects.filter(conversation=source).update(conversation=target)
@@ -500,7 +509,13 @@ def conversation_merge(*, source: Conversation, target: Conversation, agent: Age
 
 @transaction.atomic
 def rating_submit(
-    *, conversation: Conversation, user: User, satisfaction: int, effort: int, comment: str = ""
+    *,
+    conversation: Conversation,
+    user: User,
+    satisfaction: int,
+    effort: int,
+    comment: str = "",
+    at: datetime | None = None,
 ) -> Rating:
     """The customer rates a resolved conversation: how satisfied, and how much effort it took."""
     conversation = (
@@ -518,7 +533,7 @@ def rating_submit(
         raise ValidationError(errors)
     if len(comment) > 2000:
         raise ValidationError({"comment": "Keep the comment under 2,000 characters."})
-    now = timezone.now()
+    now = at or timezone.now()
     rating, _ = Rating.objects.update_or_create(
         conversation=conversation,
         defaults={

@@ -1,30 +1,16 @@
 """Playing stories through the desk's real services, so the demo also proves the desk works.
 
-Several services take no `at=` argument (notes, transfers, ratings, merges, and the severity
-change a risk reading triggers), so each step runs with Django's clock set to the step's time:
-every row and event the services write is then stamped in the past exactly as if it had happened
-then, and nothing here needs to know how a service records its events.
+Every service takes the step's time (`at=`), so each row and event is stamped in the past exactly
+as if it had happened then; a risk read in an old message raises severity but pages no lead.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
-from unittest import mock
 
 from caredesk.conversations import services
 from caredesk.conversations.models import Channel, Conversation
 from caredesk.customers.models import Customer
 from caredesk.demo import steps as s
 from caredesk.people.models import Agent, Team, User
-
-
-@contextmanager
-def clock(at: datetime) -> Iterator[None]:
-    """Django's `timezone.now()` answers `at` inside the block (services call it by attribute)."""
-    with mock.patch("django.utils.timezone.now", return_value=at):
-        yield
 
 
 class SlowWriter:
@@ -46,9 +32,7 @@ class SlowWriter:
         customer = self.customers[story.customer]
         conversation: Conversation | None = None
         for step in story.steps:
-            # The demo's escalations are history: no lead should be e-mailed about them today.
-            with clock(step.at), mock.patch("caredesk.conversations.tasks.notify_leads_task"):
-                conversation = self._step(step, customer, conversation)
+            conversation = self._step(step, customer, conversation)
         assert conversation is not None
         self.written[story] = conversation
         return conversation
@@ -91,11 +75,13 @@ class SlowWriter:
             )
         elif isinstance(step, s.Note):
             services.note_add(
-                conversation=conversation, agent=self.agents[step.agent], text=step.text
+                conversation=conversation, agent=self.agents[step.agent], text=step.text, at=step.at
             )
         elif isinstance(step, s.Assign):
             agent = self.agents[step.agent]
-            services.conversation_assign(conversation=conversation, agent=agent, actor=agent.user)
+            services.conversation_assign(
+                conversation=conversation, agent=agent, actor=agent.user, at=step.at
+            )
         elif isinstance(step, s.Transfer):
             services.conversation_transfer(
                 conversation=conversation,
@@ -103,9 +89,12 @@ class SlowWriter:
                 note=step.note,
                 to_agent=self.agents[step.to_agent] if step.to_agent is not None else None,
                 to_team=self.teams[step.to_team] if step.to_team else None,
+                at=step.at,
             )
         elif isinstance(step, s.Resolve):
-            services.conversation_resolve(conversation=conversation, agent=self.agents[step.agent])
+            services.conversation_resolve(
+                conversation=conversation, agent=self.agents[step.agent], at=step.at
+            )
         elif isinstance(step, s.Close):
             services.conversation_close(conversation=conversation, at=step.at)
         elif isinstance(step, s.Rate):
@@ -116,6 +105,7 @@ class SlowWriter:
                 satisfaction=step.satisfaction,
                 effort=step.effort,
                 comment=step.comment,
+                at=step.at,
             )
         elif isinstance(step, s.SeverityChange):
             services.severity_change(
@@ -123,9 +113,13 @@ class SlowWriter:
                 actor=self.agents[step.actor].user,
                 severity=step.severity,
                 reason=step.reason,
+                at=step.at,
             )
         elif isinstance(step, s.Merge):
             services.conversation_merge(
-                source=conversation, target=self.written[step.into], agent=self.agents[step.agent]
+                source=conversation,
+                target=self.written[step.into],
+                agent=self.agents[step.agent],
+                at=step.at,
             )
         return conversation
