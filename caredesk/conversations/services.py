@@ -78,6 +78,13 @@ def _message_create(
     return message
 
 
+def _inbound_add(*, conversation: Conversation, **fields: Any) -> Message:
+    """Store what the customer wrote, then read it (inline or in the background)."""
+    message = _message_create(conversation=conversation, direction=Direction.INBOUND, **fields)
+    reading.message_arrived(message=message)
+    return message
+
+
 @transaction.atomic
 def conversation_create(
     *,
@@ -113,9 +120,8 @@ def conversation_create(
     event_record(
         conversation=conversation, kind=EventKind.CREATED, actor=author, at=now, channel=channel
     )
-    message = _message_create(
+    _inbound_add(
         conversation=conversation,
-        direction=Direction.INBOUND,
         text=text,
         author=author,
         channel=channel,
@@ -124,7 +130,6 @@ def conversation_create(
         at=now,
         attachments=attachments,
     )
-    reading.message_arrived(message=message)
     if team is not None and team.auto_assign:
         queue.auto_assign(conversation=conversation, at=now)
     return conversation
@@ -153,9 +158,8 @@ def customer_message_add(
         _reopen(conversation, actor=author, now=now, reason="customer wrote again")
     elif conversation.status == Status.WAITING_ON_CUSTOMER:
         _set_status(conversation, Status.WAITING_ON_US, actor=author, now=now)
-    message = _message_create(
+    message = _inbound_add(
         conversation=conversation,
-        direction=Direction.INBOUND,
         text=text,
         author=author,
         channel=channel,
@@ -173,7 +177,6 @@ def customer_message_add(
     )
     conversation.last_message_at = now
     conversation.save(update_fields=["last_message_at"])
-    reading.message_arrived(message=message)
     return message
 
 
