@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs' own Swagger UI files, so /api/docs works offline
     "huey.contrib.djhuey",
     "caredesk.people",
     "caredesk.customers",

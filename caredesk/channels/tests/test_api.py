@@ -134,3 +134,8 @@ def test_analyze_endpoint(customer_client: Client) -> None:
     body = r.json()
     assert r.status_code == 200 and body["polarity"] in {"negative", "neutral", "positive"}
     assert set(body) >= {"emotion", "scores", "intensity", "signals", "evidence"}
+
+
+def test_api_docs_work_offline() -> None:
+    page = Client().get("/api/docs").content.decode()
+    assert "swagger-ui-bundle.js" in page and "cdn." not in page and "https://" not in page
