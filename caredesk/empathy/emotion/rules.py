@@ -78,6 +78,7 @@ class RuleBook:
     signals: tuple[SignalRule, ...]
     sarcasm_always: re.Pattern[str]
     sarcasm_openers: re.Pattern[str]
+    sarcasm_window: int  # characters after an opener in which the complaint must follow
     eye_roll: tuple[str, ...]
     politeness: frozenset[str]
     courtesy: re.Pattern[str]  # greeting, sign-off and politeness formulas
@@ -124,6 +125,7 @@ class RuleBook:
             tuple(signals),
             _compile(sarcasm["always"], durations),
             _compile(sarcasm["openers"], durations),
+            int(sarcasm.get("window", 100)),
             tuple(sarcasm["eye_roll"]),
             frozenset(raw["politeness"]["words"]),
             _compile(raw["courtesy"]["formulas"], durations),
@@ -223,13 +225,32 @@ def apply_rules(live: str, lex: LexScore, book: RuleBook | None = None) -> RuleR
         result.complaint = True
     _read_sarcasm(live, low, lex, book, result)
     if result.complaint:
-        # Courtesy inside a complaint is not praise: "Still no refund. Thanks, Tom".
+        # Courtesy inside a complaint is not praise: "Still no refund, thanks", "Thanks in
+        # advance". Only formulas and closing thanks count; "Thanks for the link!" stays thanks.
+        polite = _courtesy_spans(live, low, book)
         for i, hit in enumerate(lex.hits):
-            if hit.token.lower in book.politeness and hit.valence > 0:
+            at = hit.token.start
+            if (
+                hit.token.lower in book.politeness
+                and hit.valence > 0
+                and any(a <= at < b for a, b in polite)
+            ):
                 result.ignored_hits.add(i)
                 result.valence -= hit.valence
                 result.boosts["gratitude"] -= 1.5
     return result
+
+
+_CLOSING = re.compile(r"[\s,.!~:)-]*(?:[A-Z][\w'-]*[\s,.!]*){0,2}$")
+
+
+def _courtesy_spans(live: str, low: str, book: RuleBook) -> list[tuple[int, int]]:
+    """Politeness formulas, and bare thanks closing the message ("..., thanks!", "Thanks, Tom")."""
+    spans = [m.span() for m in book.courtesy.finditer(low)]
+    for match in book.thanks.finditer(low):
+        if _CLOSING.match(live, match.end()):
+            spans.append(match.span())
+    return spans
 
 
 def _read_sarcasm(live: str, low: str, lex: LexScore, book: RuleBook, result: RuleResult) -> None:
@@ -237,19 +258,33 @@ def _read_sarcasm(live: str, low: str, lex: LexScore, book: RuleBook, result: Ru
         (m.start(), m.end(), live[m.start() : m.end()]) for m in book.sarcasm_always.finditer(low)
     ]
     eye_roll = any(e in live for e in book.eye_roll)
-    negative_at = [h.token.start for h in lex.hits if h.valence <= -1.0] + [
-        e.start for e in result.cue_spans if e.label not in ("neutral", "confusion")
-    ]
-    for match in book.sarcasm_openers.finditer(low):
-        # The complaint must follow within this sentence or the next one.
-        end = _SENTENCE_END.search(live, match.end())
-        if end is not None:
-            nxt = _SENTENCE_END.search(live, end.end() + 1)
-            end_at = nxt.start() if nxt else len(live)
-        else:
-            end_at = len(live)
-        if eye_roll or any(match.start() <= at < end_at for at in negative_at):
-            spans.append((match.start(), match.end(), live[match.start() : match.end()]))
+    openers = list(book.sarcasm_openers.finditer(low))
+    complaint_at: list[int] = []
+    negative_at: list[int] = []
+    if openers and not eye_roll:
+        # What makes praise sarcastic: a complaint cue or a risk signal that follows it closely;
+        # after an interjection ("oh great"), a negative word in the same sentence.
+        complaint_at = [
+            e.start for e in result.cue_spans if e.label not in ("neutral", "confusion")
+        ] + [e.start for e in result.evidence]
+        negative_at = [h.token.start for h in lex.hits if h.valence <= -1.0]
+    for match in openers:
+        if not eye_roll:
+            end = _SENTENCE_END.search(live, match.end())
+            sentence_end = end.start() if end is not None else len(live)
+            if end is not None:
+                nxt = _SENTENCE_END.search(live, end.end() + 1)
+                end_at = nxt.start() if nxt else len(live)
+            else:
+                end_at = len(live)
+            end_at = min(end_at, match.end() + book.sarcasm_window)
+            follows = any(match.start() <= at < end_at for at in complaint_at) or (
+                bool(match.groupdict().get("oh"))
+                and any(match.end() <= at < sentence_end for at in negative_at)
+            )
+            if not follows:
+                continue
+        spans.append((match.start(), match.end(), live[match.start() : match.end()]))
     if not spans:
         return
     result.sarcasm = True

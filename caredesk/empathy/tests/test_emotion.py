@@ -53,6 +53,35 @@ def test_sarcasm_is_not_gratitude(engine: str, text: str) -> None:
     assert reading.extra["sarcasm"] is True
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Perfect. Still no refund.", "Great, my flight is delayed again.",
+     "love how my bill went up 20% without any warning", "Oh great, another useless update."],
+)  # fmt: skip
+def test_sarcasm_needs_a_marker_close_to_the_praise(engine: str, text: str) -> None:
+    assert analyze(text, engine=engine).extra["sarcasm"] is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Great video, and kudos for waiting them out and not letting them attack from the wrong side!",
+     "Nice job with the censor", "Lovely. If you have no success in finding a copy I can post it.",
+     "Great movie whose marketing did an awful job of preparing people for it."],
+)  # fmt: skip
+def test_praise_followed_by_any_negative_word_is_not_sarcasm(engine: str, text: str) -> None:
+    assert analyze(text, engine=engine).extra["sarcasm"] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I can't believe it's this guy that unites us all, so glad he's on our team",
+     "Wow... never heard of that podcast. Looks awesome. Thanks for the link!",
+     "I'm still not sure which one I like more, both are lovely."],
+)  # fmt: skip
+def test_everyday_phrases_are_not_complaints(text: str) -> None:
+    assert analyze(text, engine="linear").polarity != "negative"
+
+
 def test_polite_closing_does_not_turn_a_complaint_positive(engine: str) -> None:
     text = "I returned the jacket a month ago and still have not received a refund.\nThanks, Tom"
     assert analyze(text, engine=engine).polarity == "negative"

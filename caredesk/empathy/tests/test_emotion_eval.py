@@ -22,7 +22,7 @@ def test_linear_engine_floors_on_public_data() -> None:
     report = evaluate("linear", vader_polarity())
     go = report["goemotions_test"]
     assert go["macro_f1"] >= 0.545
-    assert go["polarity_accuracy"] - go["vader_polarity_accuracy"] >= 0.09
+    assert go["polarity_accuracy"] - go["vader_polarity_accuracy"] >= 0.092
     assert report["emobank"]["pearson_r_test"] >= 0.35
     assert report["emobank"]["pearson_r_test"] > report["emobank"]["vader_r_test"]
     own = report["own_written_set"]
