@@ -76,7 +76,8 @@ def test_praise_followed_by_any_negative_word_is_not_sarcasm(engine: str, text: 
     "text",
     ["I can't believe it's this guy that unites us all, so glad he's on our team",
      "Wow... never heard of that podcast. Looks awesome. Thanks for the link!",
-     "I'm still not sure which one I like more, both are lovely."],
+     "I'm still not sure which one I like more, both are lovely.",
+     "How long were you broken up and how long together?"],
 )  # fmt: skip
 def test_everyday_phrases_are_not_complaints(text: str) -> None:
     assert analyze(text, engine="linear").polarity != "negative"
