@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from caredesk.empathy.emotion.lexicon import DATA, LexScore
+from caredesk.empathy.emotion.scan import Rule, Scanned, WordScan, plan
 from caredesk.empathy.types import EMOTIONS, Evidence
 
 _NUMBER_WORDS = {
@@ -37,17 +38,21 @@ def _minutes(num: str, unit: str) -> float:
     return 0.0
 
 
+def _parts(patterns: list[str], durations: str) -> list[str]:
+    parts = []
+    for i, pattern in enumerate(patterns):
+        body = pattern.replace("{D}", durations)
+        parts.append(body.replace("?P<num>", f"?P<num{i}>").replace("?P<unit>", f"?P<unit{i}>"))
+    return parts
+
+
 def _compile(patterns: list[str], durations: str, flags: int = 0) -> re.Pattern[str]:
     """One alternation per rule, so each rule scans the text once; duration groups are numbered.
 
     Rules run on the lower-cased text without IGNORECASE, which is about three times faster in
     Python's regex engine; the few patterns that need capitals are kept apart ("cased").
     """
-    parts = []
-    for i, pattern in enumerate(patterns):
-        body = pattern.replace("{D}", durations)
-        parts.append(body.replace("?P<num>", f"?P<num{i}>").replace("?P<unit>", f"?P<unit{i}>"))
-    return re.compile("|".join(f"(?:{p})" for p in parts), flags)
+    return re.compile("|".join(f"(?:{p})" for p in _parts(patterns, durations)), flags)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class RuleBook:
     courtesy: re.Pattern[str]  # greeting, sign-off and politeness formulas
     thanks: re.Pattern[str]  # bare thanks ("Thanks!")
     resolution: re.Pattern[str]  # "it works now", "thanks for sorting this"
+    # tries the regexes run on the lower-cased text only where a match can begin (see scan.py)
+    scan: WordScan = field(default_factory=lambda: WordScan(()), compare=False, repr=False)
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -91,21 +98,27 @@ class RuleBook:
         with open(DATA / "rules.toml", "rb") as handle:
             raw: dict[str, Any] = tomllib.load(handle)
         durations = raw["durations"]["D"]
+        plans: list[Rule] = []
+
+        def scanned(patterns: list[str]) -> re.Pattern[str]:
+            """A regex run on the whole lower-cased text, through the word scan."""
+            regex = _compile(patterns, durations)
+            plans.append(plan(regex, _parts(patterns, durations)))
+            return regex
+
         cues = tuple(
             Cue(c["name"], c["emotion"], c["weight"], c["valence"], c.get("complaint", False),
-                _compile(c["patterns"], durations))
+                scanned(c["patterns"]))
             for c in raw["cue"]
         )  # fmt: skip
         signals = []
         for s in raw["signal"]:
             checks: list[tuple[re.Pattern[str], float, re.Pattern[str] | None]] = [
-                (_compile(s["patterns"], durations), float(s.get("min_minutes", 0)), None)
+                (scanned(s["patterns"]), float(s.get("min_minutes", 0)), None)
             ]
             for slow in s.get("slow", []):
-                require = _compile(slow["require"], durations) if slow.get("require") else None
-                checks.append(
-                    (_compile(slow["patterns"], durations), float(slow["min_minutes"]), require)
-                )
+                require = scanned(slow["require"]) if slow.get("require") else None
+                checks.append((scanned(slow["patterns"]), float(slow["min_minutes"]), require))
             exclude = _compile(s["exclude"], durations) if s.get("exclude") else None
             cased = _compile(s["cased"], durations, re.IGNORECASE) if s.get("cased") else None
             signals.append(
@@ -123,14 +136,15 @@ class RuleBook:
         return cls(
             cues,
             tuple(signals),
-            _compile(sarcasm["always"], durations),
-            _compile(sarcasm["openers"], durations),
+            scanned(sarcasm["always"]),
+            scanned(sarcasm["openers"]),
             int(sarcasm.get("window", 100)),
             tuple(sarcasm["eye_roll"]),
             frozenset(raw["politeness"]["words"]),
-            _compile(raw["courtesy"]["formulas"], durations),
-            _compile(raw["courtesy"]["thanks"], durations),
-            _compile(raw["courtesy"]["resolution"], durations),
+            scanned(raw["courtesy"]["formulas"]),
+            scanned(raw["courtesy"]["thanks"]),
+            scanned(raw["courtesy"]["resolution"]),
+            WordScan(plans),
         )
 
 
@@ -174,21 +188,23 @@ def lowered(live: str) -> str:
 
 
 def find_signals(
-    live: str, book: RuleBook, low: str | None = None
+    live: str, book: RuleBook, low: str | None = None, scanned: Scanned | None = None
 ) -> tuple[list[str], list[Evidence]]:
     low = lowered(live) if low is None else low
+    if scanned is None or scanned.text is not low:
+        scanned = book.scan.read(low)
     found: list[str] = []
     evidence: list[Evidence] = []
     for rule in book.signals:
         checks = [
-            (regex, minimum, low)
+            (scanned.finditer(regex), minimum)
             for regex, minimum, require in rule.checks
-            if require is None or require.search(low)  # "two days ago" alone is no complaint
+            if require is None or scanned.search(require)  # "two days ago" alone is no complaint
         ]
         if rule.cased:
-            checks.append((rule.cased, 0.0, live))
-        for regex, minimum, text in checks:
-            for match in regex.finditer(text):
+            checks.append((rule.cased.finditer(live), 0.0))
+        for matches, minimum in checks:
+            for match in matches:
                 if not _duration_ok(match, minimum):
                     continue
                 start, end = match.span()
@@ -205,15 +221,16 @@ def apply_rules(live: str, lex: LexScore, book: RuleBook | None = None) -> RuleR
     book = book or RuleBook.load()
     result = RuleResult()
     low = lowered(live)
+    scanned = book.scan.read(low)
     for cue in book.cues:
-        for match in cue.regex.finditer(low):
+        for match in scanned.finditer(cue.regex):
             result.boosts[cue.emotion] += cue.weight
             result.valence += cue.valence
             result.complaint = result.complaint or cue.complaint
             start, end = match.span()
             result.cue_spans.append(Evidence(start, end, live[start:end], cue.emotion))
             result.hits_at.append((start, cue.emotion, cue.weight, cue.complaint))
-    result.signals, result.evidence = find_signals(live, book, low)
+    result.signals, result.evidence = find_signals(live, book, low, scanned)
     rules = {r.name: r for r in book.signals}
     for span in result.evidence:
         rule = rules[span.label]
@@ -223,11 +240,11 @@ def apply_rules(live: str, lex: LexScore, book: RuleBook | None = None) -> RuleR
         result.boosts[rule.emotion] += rule.weight
         result.valence += rule.valence
         result.complaint = True
-    _read_sarcasm(live, low, lex, book, result)
+    _read_sarcasm(live, scanned, lex, book, result)
     if result.complaint:
         # Courtesy inside a complaint is not praise: "Still no refund, thanks", "Thanks in
         # advance". Only formulas and closing thanks count; "Thanks for the link!" stays thanks.
-        polite = _courtesy_spans(live, low, book)
+        polite = _courtesy_spans(live, scanned, book)
         for i, hit in enumerate(lex.hits):
             at = hit.token.start
             if (
@@ -244,21 +261,23 @@ def apply_rules(live: str, lex: LexScore, book: RuleBook | None = None) -> RuleR
 _CLOSING = re.compile(r"[\s,.!~:)-]*(?:[A-Z][\w'-]*[\s,.!]*){0,2}$")
 
 
-def _courtesy_spans(live: str, low: str, book: RuleBook) -> list[tuple[int, int]]:
+def _courtesy_spans(live: str, low: Scanned, book: RuleBook) -> list[tuple[int, int]]:
     """Politeness formulas, and bare thanks closing the message ("..., thanks!", "Thanks, Tom")."""
-    spans = [m.span() for m in book.courtesy.finditer(low)]
-    for match in book.thanks.finditer(low):
+    spans = [m.span() for m in low.finditer(book.courtesy)]
+    for match in low.finditer(book.thanks):
         if _CLOSING.match(live, match.end()):
             spans.append(match.span())
     return spans
 
 
-def _read_sarcasm(live: str, low: str, lex: LexScore, book: RuleBook, result: RuleResult) -> None:
+def _read_sarcasm(
+    live: str, low: Scanned, lex: LexScore, book: RuleBook, result: RuleResult
+) -> None:
     spans = [
-        (m.start(), m.end(), live[m.start() : m.end()]) for m in book.sarcasm_always.finditer(low)
+        (m.start(), m.end(), live[m.start() : m.end()]) for m in low.finditer(book.sarcasm_always)
     ]
     eye_roll = any(e in live for e in book.eye_roll)
-    openers = list(book.sarcasm_openers.finditer(low))
+    openers = list(low.finditer(book.sarcasm_openers))
     complaint_at: list[int] = []
     negative_at: list[int] = []
     if openers and not eye_roll:
