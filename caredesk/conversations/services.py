@@ -310,6 +310,40 @@ def conversation_assign(
     assigned_record(conversation=conversation, agent=agent, actor=actor, how="assigned", at=now)
 
 
+def transfer_move(
+    conversation: Conversation,
+    *,
+    to_agent: Agent | None,
+    to_team: Team | None,
+    agent_teams: Sequence[Team],
+) -> dict[str, Any]:
+    """Move owner, team and queue place for a transfer (unsaved); returns the event's data.
+
+    An agent in another team takes the conversation into their first team (by name); a transfer
+    to a team alone puts it back in the queue at the place the customer earned by waiting.
+    """
+    from_owner = conversation.owner
+    team = conversation.team
+    joins_other_team = team is not None and agent_teams and team not in agent_teams
+    if to_team is None and to_agent is not None and joins_other_team:
+        to_team = agent_teams[0]
+    if to_team is not None:
+        conversation.team = to_team
+    conversation.owner = to_agent
+    if to_agent is None:
+        conversation.queued_at = conversation.created_at
+    if conversation.status == Status.NEW:
+        conversation.status = Status.OPEN
+    return {
+        "from_agent": from_owner.pk if from_owner else None,
+        "from_agent_name": from_owner.name if from_owner else "",
+        "to_agent": to_agent.pk if to_agent else None,
+        "to_agent_name": to_agent.name if to_agent else "",
+        "to_team": to_team.pk if to_team else None,
+        "to_team_name": to_team.name if to_team else "",
+    }
+
+
 @transaction.atomic
 def conversation_transfer(
     *,
@@ -337,19 +371,12 @@ def conversation_transfer(
         raise ValidationError({"note": "The handoff note is too long."})
     now = at or timezone.now()
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    from_owner = conversation.owner
-    if to_team is None and to_agent is not None:
-        agent_teams = list(to_agent.teams.all())
-        if conversation.team is not None and conversation.team not in agent_teams and agent_teams:
-            to_team = agent_teams[0]
-    if to_team is not None:
-        conversation.team = to_team
-    conversation.owner = to_agent
-    if to_agent is None:
-        # Back to the queue, keeping the place the customer earned by waiting.
-        conversation.queued_at = conversation.created_at
-    if conversation.status == Status.NEW:
-        conversation.status = Status.OPEN
+    moved = transfer_move(
+        conversation,
+        to_agent=to_agent,
+        to_team=to_team,
+        agent_teams=list(to_agent.teams.all()) if to_agent and to_team is None else [],
+    )
     conversation.save(update_fields=["team", "owner", "queued_at", "status"])
     event_record(
         conversation=conversation,
@@ -357,12 +384,7 @@ def conversation_transfer(
         actor=actor.user,
         at=now,
         note=note,
-        from_agent=from_owner.pk if from_owner else None,
-        from_agent_name=from_owner.name if from_owner else "",
-        to_agent=to_agent.pk if to_agent else None,
-        to_agent_name=to_agent.name if to_agent else "",
-        to_team=to_team.pk if to_team else None,
-        to_team_name=to_team.name if to_team else "",
+        **moved,
     )
     if to_agent is None and conversation.team is not None and conversation.team.auto_assign:
         queue.auto_assign(conversation=conversation)

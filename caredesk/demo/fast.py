@@ -27,6 +27,7 @@ from caredesk.conversations.models import (
     Severity,
     Status,
 )
+from caredesk.conversations.services import transfer_move
 from caredesk.conversations.text import text_to_html
 from caredesk.customers.models import Customer
 from caredesk.demo import steps as s
@@ -317,34 +318,16 @@ class FastWriter(SlowWriter):
         actor = self.agents[step.actor]
         to_agent = self.agents[step.to_agent] if step.to_agent is not None else None
         to_team = self.teams[step.to_team] if step.to_team else None
-        from_owner = c.owner
-        if to_team is None and to_agent is not None:
-            agent_teams = sorted(
+        agent_teams = (
+            sorted(
                 (t for t in self.teams.values() if t.pk in self._team_ids(to_agent)),
                 key=lambda t: t.name,
             )
-            if c.team is not None and c.team not in agent_teams and agent_teams:
-                to_team = agent_teams[0]
-        if to_team is not None:
-            c.team = to_team
-        c.owner = to_agent
-        if to_agent is None:
-            c.queued_at = c.created_at
-        if c.status == Status.NEW:
-            c.status = Status.OPEN
-        self._event(
-            c,
-            EventKind.TRANSFERRED,
-            actor.user,
-            step.at,
-            note=step.note.strip(),
-            from_agent=from_owner.pk if from_owner else None,
-            from_agent_name=from_owner.name if from_owner else "",
-            to_agent=to_agent.pk if to_agent else None,
-            to_agent_name=to_agent.name if to_agent else "",
-            to_team=to_team.pk if to_team else None,
-            to_team_name=to_team.name if to_team else "",
+            if to_agent is not None and to_team is None
+            else []
         )
+        moved = transfer_move(c, to_agent=to_agent, to_team=to_team, agent_teams=agent_teams)
+        self._event(c, EventKind.TRANSFERRED, actor.user, step.at, note=step.note.strip(), **moved)
 
     def _team_ids(self, agent: Agent) -> set[int]:
         cache: dict[int, set[int]] = self.__dict__.setdefault("_agent_teams", {})
