@@ -387,7 +387,7 @@ def conversation_transfer(
         **moved,
     )
     if to_agent is None and conversation.team is not None and conversation.team.auto_assign:
-        queue.auto_assign(conversation=conversation)
+        queue.auto_assign(conversation=conversation, at=now)
     return conversation
 
 
