@@ -6,6 +6,7 @@ default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -111,22 +112,31 @@ def message_read(*, message: Message) -> Reading | None:
     return reading
 
 
-def _apply_signal_policy(conversation: Conversation, reading: Reading, at: datetime) -> None:
+def risk_raise(conversation: Conversation, signals: Sequence[str]) -> tuple[int, str] | None:
+    """The severity a reading's signals call for, and the reason, if above the current one."""
     policy = signal_policy(conversation)
-    raised = [(policy[s], s) for s in reading.signals if s in policy]
+    raised = [(policy[s], s) for s in signals if s in policy]
     if not raised:
-        return
+        return None
     target, _ = max(raised)
     if target <= conversation.severity:
+        return None
+    reasons = ", ".join(sorted(s.replace("_", " ") for sev, s in raised if sev == target))
+    return target, f"risk signal: {reasons}"
+
+
+def _apply_signal_policy(conversation: Conversation, reading: Reading, at: datetime) -> None:
+    raise_to = risk_raise(conversation, reading.signals)
+    if raise_to is None:
         return
+    target, reason = raise_to
     from caredesk.conversations.services import severity_change
 
-    reasons = ", ".join(sorted(s.replace("_", " ") for sev, s in raised if sev == target))
     severity_change(
         conversation=conversation,
         actor=None,
         severity=target,
-        reason=f"risk signal: {reasons}",
+        reason=reason,
         at=at,
     )
     conversation.refresh_from_db(fields=["severity"])
@@ -137,7 +147,7 @@ def _apply_signal_policy(conversation: Conversation, reading: Reading, at: datet
             actor=None,
             at=at,
             signals=sorted(reading.signals),
-            reason=f"risk signal: {reasons}",
+            reason=reason,
         )
         if timezone.now() - at < NOTIFY_WITHIN:  # an import of old mail pages no one
             from caredesk.conversations.tasks import notify_leads_task

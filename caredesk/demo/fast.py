@@ -130,14 +130,10 @@ class FastWriter(SlowWriter):
         conversation.emotion = result.emotion
         conversation.intensity = round(result.intensity, 3)
         conversation.signals = list(result.signals)
-        policy = desk_reading.signal_policy(conversation)
-        raised = [(policy[sig], sig) for sig in result.signals if sig in policy]
-        if not raised:
+        raise_to = desk_reading.risk_raise(conversation, result.signals)
+        if raise_to is None:
             return
-        target, _ = max(raised)
-        if target <= conversation.severity:
-            return
-        reasons = ", ".join(sorted(sig.replace("_", " ") for sev, sig in raised if sev == target))
+        target, reason = raise_to
         self._event(
             conversation,
             EventKind.SEVERITY_CHANGED,
@@ -145,7 +141,7 @@ class FastWriter(SlowWriter):
             at,
             old=conversation.severity,
             new=target,
-            reason=f"risk signal: {reasons}"[:500],
+            reason=reason[:500],
         )
         conversation.severity = target
         if target >= Severity.URGENT:
@@ -155,7 +151,7 @@ class FastWriter(SlowWriter):
                 None,
                 at,
                 signals=sorted(result.signals),
-                reason=f"risk signal: {reasons}",
+                reason=reason,
             )
 
     def _status(
