@@ -57,6 +57,7 @@ class Config:
     max_message_chars: int
     max_attachment_bytes: int
     emotion_engine: str
+    emotion_refine_engine: str
     coach_rules_file: Path | None
     huey_immediate: bool
     email_host: str
@@ -89,6 +90,7 @@ def load() -> Config:
         max_message_chars=_int("CAREDESK_MAX_MESSAGE_CHARS", 20_000),
         max_attachment_bytes=_int("CAREDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
         emotion_engine=os.environ.get("CAREDESK_EMOTION_ENGINE", ""),
+        emotion_refine_engine=os.environ.get("CAREDESK_EMOTION_REFINE_ENGINE", "minilm"),
         coach_rules_file=_existing_file("CAREDESK_COACH_RULES_FILE"),
         huey_immediate=_bool("CAREDESK_HUEY_IMMEDIATE", False),
         email_host=os.environ.get("CAREDESK_EMAIL_HOST", "localhost"),

@@ -29,6 +29,9 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # A fast hasher: the real one is slow on purpose, which only slows the suite down.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Re-reading every test's messages with the network would only slow the suite down; the
+    # tests of the refinement turn it back on (conversations/tests/test_reading.py).
+    settings.CAREDESK_EMOTION_REFINE_ENGINE = ""
 
 
 @pytest.fixture

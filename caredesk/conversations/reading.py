@@ -1,11 +1,15 @@
 """Reading every inbound message on arrival, and letting risk raise severity.
 
 The engine is the one named by `CAREDESK_EMOTION_ENGINE` (a dotted path), else the library's
-default.
+default, which is fast enough to read each message as it arrives. A more accurate but slower
+engine, `CAREDESK_EMOTION_REFINE_ENGINE` (``minilm`` unless set empty), then reads each message
+again in the background and its reading replaces the first: the inbox is never without a reading,
+and a second later it is the best one we have.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -20,6 +24,8 @@ from caredesk.conversations.events import event_record
 from caredesk.conversations.models import Conversation, Direction, EventKind, Message, Severity
 from caredesk.empathy.types import Reading
 from caredesk.people.models import Agent, Role
+
+log = logging.getLogger(__name__)
 
 # Leads are told at once about fresh risks only; a back-dated message is history.
 NOTIFY_WITHIN = timedelta(hours=1)
@@ -52,6 +58,27 @@ def analyze(text: str) -> Reading:
     return reading
 
 
+def refine_engine() -> Any | None:
+    """The background engine that re-reads each message, or None when there is none to use."""
+    path = settings.CAREDESK_EMOTION_REFINE_ENGINE
+    if not path or path == settings.CAREDESK_EMOTION_ENGINE:
+        return None
+    return _refine_engine(path)
+
+
+@lru_cache(maxsize=4)
+def _refine_engine(path: str) -> Any | None:
+    from caredesk.empathy.emotion.minilm import ModelMissing
+
+    better = _engine(path)
+    try:
+        getattr(better, "ready", lambda: None)()
+    except ModelMissing as error:
+        log.warning("emotion readings are not refined: %s", error)
+        return None
+    return better
+
+
 def signal_policy(conversation: Conversation) -> dict[str, int]:
     policy = dict(DEFAULT_SIGNAL_POLICY)
     team = conversation.team
@@ -68,13 +95,16 @@ def reads_inline() -> bool:
 
 
 def message_arrived(*, message: Message) -> None:
-    """Read a new inbound message now, or queue it; the message itself is already stored."""
+    """Read a new inbound message now, or queue it; the message itself is already stored.
+    With a refine engine, a background task reads it again."""
+    from caredesk.conversations.tasks import read_message_task, refine_message_task
+
     if reads_inline():
         message_read(message=message)
-        return
-    from caredesk.conversations.tasks import read_message_task
-
-    transaction.on_commit(lambda: read_message_task(message.pk))
+    else:
+        transaction.on_commit(lambda: read_message_task(message.pk))
+    if refine_engine() is not None:
+        transaction.on_commit(lambda: refine_message_task(message.pk))
 
 
 def unread_message_ids(*, limit: int) -> list[int]:
@@ -93,11 +123,47 @@ def message_read_by_id(message_id: int) -> Reading | None:
         return message_read(message=message)
 
 
-def message_read(*, message: Message) -> Reading | None:
+def unrefined_message_ids(*, limit: int) -> list[int]:
+    """Inbound messages the refine engine has not read yet, newest first."""
+    better = refine_engine()
+    if better is None:
+        return []
+    return list(
+        Message.objects.filter(direction=Direction.INBOUND)
+        .exclude(reading__engine=better.name)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def messages_refine(message_ids: Sequence[int]) -> int:
+    """Refine many messages; an engine that batches (``prime``) reads them all at once first."""
+    better = refine_engine()
+    if better is None or not message_ids:
+        return 0
+    if hasattr(better, "prime"):
+        texts = Message.objects.filter(pk__in=message_ids).values_list("text", flat=True)
+        better.prime(list(texts))
+    return sum(message_refine_by_id(pk) is not None for pk in message_ids)
+
+
+def message_refine_by_id(message_id: int) -> Reading | None:
+    """Read a message again with the refine engine; its reading replaces the first one."""
+    better = refine_engine()
+    message = Message.objects.select_related("conversation__team").filter(pk=message_id).first()
+    if better is None or message is None:
+        return None
+    if (message.reading or {}).get("engine") == better.name:
+        return None
+    with transaction.atomic():
+        return message_read(message=message, using=better)
+
+
+def message_read(*, message: Message, using: Any | None = None) -> Reading | None:
     """Read an inbound message, keep the reading, and raise severity if a risk calls for it."""
     if message.direction != Direction.INBOUND:
         return None
-    reading = analyze(message.text)
+    reading: Reading = (using or engine()).analyze(message.text)
     message.reading = reading.to_dict()
     message.save(update_fields=["reading"])
     conversation = message.conversation

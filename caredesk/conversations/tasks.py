@@ -15,11 +15,18 @@ def read_message_task(message_id: int) -> None:
     reading.message_read_by_id(message_id)
 
 
+@db_task(retries=3, retry_delay=10)
+def refine_message_task(message_id: int) -> None:
+    reading.message_refine_by_id(message_id)
+
+
 @db_periodic_task(crontab(minute="*/5"))
 def read_unread_messages() -> None:
-    """A safety net: an inbound message whose reading never ran is read now, never lost."""
+    """A safety net: an inbound message whose reading never ran is read now, never lost; then
+    messages the refine engine has not read yet (newest first) are read again."""
     for message_id in reading.unread_message_ids(limit=READ_BATCH):
         reading.message_read_by_id(message_id)
+    reading.messages_refine(reading.unrefined_message_ids(limit=READ_BATCH))
 
 
 @db_periodic_task(crontab(minute="17"))

@@ -11,6 +11,7 @@ from caredesk.conversations.models import EventKind, Message, Severity
 from caredesk.conversations.tasks import read_unread_messages
 from caredesk.conversations.templatetags.desk import with_evidence
 from caredesk.conversations.tests.factories import make_conversation
+from caredesk.empathy.emotion.engines import MiniLMEngine
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,54 @@ def test_slow_engines_read_in_the_background_and_nothing_is_lost(
     read_unread_messages.call_local()
     message.refresh_from_db()
     assert message.reading is not None and reading.unread_message_ids(limit=10) == []
+
+
+def stored(message: Message) -> dict:
+    assert message.reading is not None
+    return message.reading
+
+
+def test_the_refine_engine_reads_each_message_again_and_its_reading_replaces_the_first(
+    settings, team, django_capture_on_commit_callbacks
+) -> None:
+    settings.CAREDESK_EMOTION_REFINE_ENGINE = "minilm"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        c = make_conversation(team=team, text=LEGAL)
+    first = c.messages.get().reading
+    assert first is not None and first["engine"] == "linear"  # read inline, at once
+    for callback in queued:
+        callback()
+    message = c.messages.get()
+    assert stored(message)["engine"] == "minilm" and "legal_threat" in stored(message)["signals"]
+    c.refresh_from_db()
+    assert c.emotion == stored(message)["emotion"] and c.severity == Severity.URGENT
+    assert reading.unrefined_message_ids(limit=10) == []
+
+
+def test_the_sweep_refines_messages_the_task_missed(settings, team) -> None:
+    c = make_conversation(team=team, text="Still no refund. Where is my money?")
+    message = c.messages.get()
+    assert stored(message)["engine"] == "linear"
+    settings.CAREDESK_EMOTION_REFINE_ENGINE = "minilm"
+    assert reading.unrefined_message_ids(limit=10) == [message.pk]
+    read_unread_messages.call_local()
+    message.refresh_from_db()
+    assert stored(message)["engine"] == "minilm" and stored(message)["polarity"] == "negative"
+
+
+def engine_without_weights() -> MiniLMEngine:
+    return MiniLMEngine()
+
+
+def test_without_the_model_files_messages_keep_their_first_reading(
+    settings, monkeypatch, tmp_path, team, caplog, django_capture_on_commit_callbacks
+) -> None:
+    monkeypatch.setenv("CAREDESK_MINILM_DIR", str(tmp_path))  # an empty folder: no weights
+    settings.CAREDESK_EMOTION_REFINE_ENGINE = f"{__name__}.engine_without_weights"
+    with django_capture_on_commit_callbacks(execute=True):
+        c = make_conversation(team=team, text=LEGAL)
+    assert stored(c.messages.get())["engine"] == "linear"
+    assert "not refined" in caplog.text and "pip install --no-deps" in caplog.text
 
 
 def test_evidence_is_marked_and_everything_else_escaped() -> None:

@@ -18,6 +18,7 @@ __all__ = ["DEFAULT_ENGINE", "ENGINES", "Engine", "analyze", "get_engine"]
 ENGINES: dict[str, str] = {
     "rules": "caredesk.empathy.emotion.engines.RulesEngine",
     "linear": "caredesk.empathy.emotion.engines.LinearEngine",
+    "minilm": "caredesk.empathy.emotion.engines.MiniLMEngine",
 }
 DEFAULT_ENGINE = ENGINES["linear"]
 

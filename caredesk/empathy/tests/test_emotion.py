@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -134,9 +133,7 @@ def test_empty_and_very_long_input(engine: str) -> None:
     empty = analyze("   ", engine=engine)
     assert (empty.emotion, empty.polarity, empty.intensity) == ("neutral", "neutral", 0.0)
     long_text = "I have been waiting for my refund and nobody replies. " * 2000
-    started = time.perf_counter()
-    reading = analyze(long_text, engine=engine)
-    assert time.perf_counter() - started < 1.0
+    reading = analyze(long_text, engine=engine)  # speed: bench/bench_emotion.py, not a test
     assert reading.polarity == "negative"
     assert reading.extra["truncated"] is True
 
