@@ -21,6 +21,8 @@ from caredesk.conversations import queue, reading, services
 from caredesk.conversations.coaching import coach_context
 from caredesk.conversations.models import Channel, Conversation, Direction, Severity
 from caredesk.customers.services import customer_get_or_create_by_email
+from caredesk.empathy.emotion import ENGINES
+from caredesk.empathy.emotion.minilm import ModelMissing
 from caredesk.people.models import Agent, ApiToken, Team, User
 from caredesk.people.selectors import agent_of, conversations_visible_to
 from caredesk.replies.services import draft_coach
@@ -270,6 +272,7 @@ def queue_take_next(request: HttpRequest) -> Any:
 
 class AnalyzeIn(Schema):
     text: str
+    engine: str | None = None  # rules, linear, minilm; default: the desk's inline engine
 
 
 class CoachContextIn(Schema):
@@ -309,7 +312,14 @@ def analyze(request: HttpRequest, payload: AnalyzeIn) -> Any:
     _user(request)
     if len(payload.text) > MAX_ANALYZE_CHARS:
         raise ValidationError({"text": f"Send at most {MAX_ANALYZE_CHARS:,} characters."})
-    return reading.analyze(payload.text).to_dict()
+    if payload.engine is None:
+        return reading.analyze(payload.text).to_dict()
+    if payload.engine not in ENGINES:
+        raise ValidationError({"engine": f"Choose one of: {', '.join(ENGINES)}."})
+    try:
+        return reading.engine_named(payload.engine).analyze(payload.text).to_dict()
+    except ModelMissing as error:
+        raise ValidationError({"engine": str(error)}) from error
 
 
 @api.post("/coach", response={200: CoachOut, 400: Error, 403: Error}, tags=["empathy"])

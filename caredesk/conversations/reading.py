@@ -53,6 +53,11 @@ def engine() -> Any:
     return _engine(settings.CAREDESK_EMOTION_ENGINE or "")
 
 
+def engine_named(name: str) -> Any:
+    """An engine by name or dotted path, built once (the API lets a caller choose)."""
+    return _engine(name)
+
+
 def analyze(text: str) -> Reading:
     reading: Reading = engine().analyze(text)
     return reading

@@ -136,6 +136,20 @@ def test_analyze_endpoint(customer_client: Client) -> None:
     assert set(body) >= {"emotion", "scores", "intensity", "signals", "evidence"}
 
 
+def test_analyze_endpoint_reads_with_a_chosen_engine(customer_client: Client) -> None:
+    text = "Still no refund. Where is my money?"
+    for name in ("rules", "linear", "minilm"):
+        r = customer_client.post(
+            "/api/analyze", {"text": text, "engine": name}, content_type="application/json"
+        )
+        assert r.status_code == 200 and r.json()["engine"] == name
+        assert r.json()["polarity"] == "negative"
+    r = customer_client.post(
+        "/api/analyze", {"text": text, "engine": "gpt"}, content_type="application/json"
+    )
+    assert r.status_code == 400 and "minilm" in r.content.decode()
+
+
 def test_api_docs_work_offline() -> None:
     page = Client().get("/api/docs").content.decode()
     assert "swagger-ui-bundle.js" in page and "cdn." not in page and "https://" not in page

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="caredesk analyze", description=__doc__)
     parser.add_argument("text", help='the message, or "-" to read it from standard input')
     parser.add_argument("--json", action="store_true", help="print the reading as JSON")
-    parser.add_argument("--engine", help="engine name (rules, linear) or dotted path")
+    parser.add_argument("--engine", help="engine name (rules, linear, minilm) or dotted path")
     args = parser.parse_args(argv)
     text = sys.stdin.read() if args.text == "-" else args.text
     reading = analyze(text, engine=args.engine)
