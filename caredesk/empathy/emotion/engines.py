@@ -723,8 +723,8 @@ class LinearEngine(RulesEngine):
 
 class MiniLMEngine(LinearEngine):
     """The rules on top of MiniLM fine-tuned on GoEmotions (``minilm.py``), blended with the
-    linear classifier: the most accurate engine, and about 80 short messages a second on one
-    core, so the desk reads with it in the background."""
+    linear classifier: the most accurate engine, and about 50 messages a second on one core, so
+    the desk reads with it in the background (docs/emotion.md)."""
 
     name = "minilm"
     inline = False

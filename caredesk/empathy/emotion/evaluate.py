@@ -94,57 +94,71 @@ def signal_rates(engine: Any) -> dict[str, dict[str, float]]:
     return rates
 
 
+def goemotions_figures(engine: Any, vader: Callable[[str], tuple[str, float]]) -> dict[str, Any]:
+    """Macro-F1, per-class F1 and polarity accuracy on GoEmotions test.tsv, VADER's beside it."""
+    rows = load_goemotions("test")
+    started = time.perf_counter()
+    readings = read_all(engine, [r.text for r in rows])
+    seconds = round(time.perf_counter() - started, 2)
+    gold = [r.label for r in rows]
+    per_class = f1_per_class(gold, [x.emotion for x in readings], EMOTIONS)
+    gold_polarity = [POLARITY_OF[g] for g in gold]
+    vader_labels = [vader(r.text)[0] for r in rows]
+    return {
+        "rows": len(rows),
+        "seconds": seconds,
+        "macro_f1": sum(per_class.values()) / len(per_class),
+        "per_class_f1": per_class,
+        "polarity_accuracy": _polarity_stats(gold_polarity, [x.polarity for x in readings])[
+            "polarity_accuracy"
+        ],
+        "vader_polarity_accuracy": _polarity_stats(gold_polarity, vader_labels)[
+            "polarity_accuracy"
+        ],
+    }
+
+
+def emobank_figures(
+    engine: Any, vader: Callable[[str], tuple[str, float]], test_only: bool = False
+) -> dict[str, Any]:
+    """Pearson r of intensity against EmoBank's |V - 3|, on its test split and on all rows."""
+    bank = [r for r in load_emobank() if r.split == "test" or not test_only]
+    intensity = [x.intensity for x in read_all(engine, [r.text for r in bank])]
+    vader_force = [abs(vader(r.text)[1]) for r in bank]
+    target = [abs(r.valence - 3) for r in bank]
+    test = [i for i, r in enumerate(bank) if r.split == "test"]
+    return {
+        "pearson_r_test": pearson([intensity[i] for i in test], [target[i] for i in test]),
+        "pearson_r_all": pearson(intensity, target),
+        "vader_r_test": pearson([vader_force[i] for i in test], [target[i] for i in test]),
+        "test_rows": len(test),
+    }
+
+
+def customer_set_figures(
+    engine: Any, vader: Callable[[str], tuple[str, float]], name: str
+) -> dict[str, Any]:
+    """Polarity accuracy and negative recall on one of our written customer-service sets."""
+    rows = load_customer_messages(name)
+    gold = [m.polarity for m in rows]
+    found = [x.polarity for x in read_all(engine, [m.text for m in rows])]
+    return {
+        "rows": len(rows),
+        **_polarity_stats(gold, found),
+        "vader": _polarity_stats(gold, [vader(m.text)[0] for m in rows]),
+    }
+
+
 def evaluate(engine_path: str, vader: Callable[[str], tuple[str, float]]) -> dict[str, Any]:
     engine = get_engine(engine_path)
     report: dict[str, Any] = {"engine": engine.name, "version": engine.version}
     if (shared_data_dir() / "goemotions").exists():
-        rows = load_goemotions("test")
-        started = time.perf_counter()
-        readings = read_all(engine, [r.text for r in rows])
-        report["seconds"] = round(time.perf_counter() - started, 2)
-        gold = [r.label for r in rows]
-        per_class = f1_per_class(gold, [x.emotion for x in readings], EMOTIONS)
-        gold_polarity = [POLARITY_OF[g] for g in gold]
-        vader_labels = [vader(r.text)[0] for r in rows]
-        report["goemotions_test"] = {
-            "rows": len(rows),
-            "macro_f1": sum(per_class.values()) / len(per_class),
-            "per_class_f1": per_class,
-            "polarity_accuracy": _polarity_stats(gold_polarity, [x.polarity for x in readings])[
-                "polarity_accuracy"
-            ],
-            "vader_polarity_accuracy": _polarity_stats(gold_polarity, vader_labels)[
-                "polarity_accuracy"
-            ],
-        }
+        report["goemotions_test"] = goemotions_figures(engine, vader)
+        report["seconds"] = report["goemotions_test"]["seconds"]
     if (shared_data_dir() / "emobank").exists():
-        bank = load_emobank()
-        intensity = [x.intensity for x in read_all(engine, [r.text for r in bank])]
-        vader_force = [abs(vader(r.text)[1]) for r in bank]
-        target = [abs(r.valence - 3) for r in bank]
-        test = [i for i, r in enumerate(bank) if r.split == "test"]
-        report["emobank"] = {
-            "pearson_r_test": pearson([intensity[i] for i in test], [target[i] for i in test]),
-            "pearson_r_all": pearson(intensity, target),
-            "vader_r_test": pearson([vader_force[i] for i in test], [target[i] for i in test]),
-            "test_rows": len(test),
-        }
-    own = load_customer_messages()
-    gold_own = [m.polarity for m in own]
-    report["own_written_set"] = {
-        "rows": len(own),
-        **_polarity_stats(gold_own, [x.polarity for x in read_all(engine, [m.text for m in own])]),
-        "vader": _polarity_stats(gold_own, [vader(m.text)[0] for m in own]),
-    }
-    held = load_customer_messages("customer_heldout.tsv")
-    gold_held = [m.polarity for m in held]
-    report["heldout_set"] = {
-        "rows": len(held),
-        **_polarity_stats(
-            gold_held, [x.polarity for x in read_all(engine, [m.text for m in held])]
-        ),
-        "vader": _polarity_stats(gold_held, [vader(m.text)[0] for m in held]),
-    }
+        report["emobank"] = emobank_figures(engine, vader)
+    report["own_written_set"] = customer_set_figures(engine, vader, "customer_messages.tsv")
+    report["heldout_set"] = customer_set_figures(engine, vader, "customer_heldout.tsv")
     report["signals"] = signal_rates(engine)
     return report
 
