@@ -27,6 +27,9 @@ from caredesk.people.models import Agent, Role
 
 log = logging.getLogger(__name__)
 
+# The sweep refines only among the newest inbound messages; older ones keep their first reading.
+REFINE_WINDOW = 5_000
+
 # Leads are told at once about fresh risks only; a back-dated message is history.
 NOTIFY_WITHIN = timedelta(hours=1)
 
@@ -129,16 +132,16 @@ def message_read_by_id(message_id: int) -> Reading | None:
 
 
 def unrefined_message_ids(*, limit: int) -> list[int]:
-    """Inbound messages the refine engine has not read yet, newest first."""
+    """Inbound messages the refine engine has not read yet, newest first, among the newest
+    REFINE_WINDOW: the sweep's cost stays bounded however long the history grows."""
     better = refine_engine()
     if better is None:
         return []
-    return list(
-        Message.objects.filter(direction=Direction.INBOUND)
-        .exclude(reading__engine=better.name)
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    inbound = Message.objects.filter(direction=Direction.INBOUND).order_by("-pk")
+    floor = list(inbound.values_list("pk", flat=True)[REFINE_WINDOW - 1 : REFINE_WINDOW])
+    if floor:
+        inbound = inbound.filter(pk__gte=floor[0])
+    return list(inbound.exclude(reading__engine=better.name).values_list("pk", flat=True)[:limit])
 
 
 def messages_refine(message_ids: Sequence[int]) -> int:

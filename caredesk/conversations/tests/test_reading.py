@@ -85,6 +85,16 @@ def engine_without_weights() -> MiniLMEngine:
     return MiniLMEngine()
 
 
+def test_the_sweep_looks_only_at_the_newest_messages(settings, monkeypatch, team) -> None:
+    old = make_conversation(team=team, text="Still no refund.").messages.get()
+    new = make_conversation(team=team, text="Where is my parcel?").messages.get()
+    settings.CAREDESK_EMOTION_REFINE_ENGINE = "minilm"
+    monkeypatch.setattr(reading, "REFINE_WINDOW", 1)
+    assert reading.unrefined_message_ids(limit=10) == [new.pk]
+    monkeypatch.setattr(reading, "REFINE_WINDOW", 2)
+    assert reading.unrefined_message_ids(limit=10) == [new.pk, old.pk]
+
+
 def test_without_the_model_files_messages_keep_their_first_reading(
     settings, monkeypatch, tmp_path, team, caplog, django_capture_on_commit_callbacks
 ) -> None:
