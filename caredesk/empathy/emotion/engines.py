@@ -734,7 +734,7 @@ class MiniLMEngine(LinearEngine):
 
         super().__init__(linear_path)
         self.network = MiniLM(path or TUNED)
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache: dict[str, tuple[np.ndarray, float]] = {}
 
     @property
     def version(self) -> str:  # type: ignore[override]
@@ -753,15 +753,16 @@ class MiniLMEngine(LinearEngine):
             chunk = wanted[start : start + 512]
             if len(self._cache) + len(chunk) > 50_000:
                 self._cache.clear()
-            self._cache.update(zip(chunk, self.network.logits(chunk), strict=True))
+            rows, seen = self.network.read(chunk)
+            self._cache.update(zip(chunk, zip(rows, seen.tolist(), strict=True), strict=True))
 
     def logits(self, text: str, lex: LexScore) -> np.ndarray:
         tuned = self.network.tuned
-        row = self._cache.get(text)
-        if row is None:  # not primed: one message as it arrives (not kept, so benches stay fair)
-            row = self.network.logits([text])[0]
-        linear = super().logits(text, lex)
-        return mix(row, linear, self.network.seen_share(text), tuned)
+        found = self._cache.get(text)
+        if found is None:  # not primed: one message as it arrives (not kept, so benches stay fair)
+            rows, seen = self.network.read([text])
+            found = (rows[0], float(seen[0]))
+        return mix(found[0], super().logits(text, lex), found[1], tuned)
 
 
 def mix(

@@ -154,12 +154,12 @@ class MiniLM:
     def ids(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self.tokenizer.encode_batch(texts)]
 
-    def seen_share(self, text: str) -> float:
-        """The share of the text's tokens the network has a vector for: emoji and most symbols
+    def seen_share(self, ids: list[int]) -> float:
+        """The share of a text's tokens the network has a vector for: emoji and most symbols
         are [UNK] to it, so "😡😡" is all but invisible (1.0 for an empty text)."""
-        ids = self.tokenizer.encode(text).ids[1:-1]
+        inner = ids[1:-1]  # without [CLS] and [SEP]
         unknown = self.tokenizer.token_to_id("[UNK]")
-        return sum(i != unknown for i in ids) / len(ids) if ids else 1.0
+        return sum(i != unknown for i in inner) / len(inner) if inner else 1.0
 
     def pooled(self, batch: list[list[int]]) -> np.ndarray:
         """Mean of the last layer's token vectors, one row per text."""
@@ -196,17 +196,19 @@ class MiniLM:
 
     def logits(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """The head's seven logits for each text; texts of similar length are batched together."""
-        if not texts:
-            return np.zeros((0, 7), dtype=np.float32)
+        return self.read(texts, batch_size)[0]
+
+    def read(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+        """The logits of each text and the share of its tokens the network could see."""
         top, _ = self.weights
+        out = np.zeros((len(texts), top["head_w"].shape[1]), dtype=np.float32)
         encoded = self.ids(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
-        out = np.zeros((len(texts), top["head_w"].shape[1]), dtype=np.float32)
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
             pooled = self.pooled([encoded[i] for i in rows])
             out[rows] = pooled @ top["head_w"] + top["head_b"]
-        return out
+        return out, np.array([self.seen_share(ids) for ids in encoded])
 
 
 def merge(

@@ -289,8 +289,7 @@ def calibrate(path: Path) -> int:
         texts.append(prepared.live[:CLASSIFIER_CHARS])
         linear_logits.append(linear.logits(texts[-1], lex))
         boosts.append(linear.rule_adjustment(rules))
-    network = engine.network.logits(texts).astype(np.float64)
-    seen = np.array([engine.network.seen_share(t) for t in texts])
+    network, seen = engine.network.read(texts)
     own = load_customer_messages()
     engine.prime([m.text for m in own])
 
