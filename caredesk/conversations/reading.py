@@ -172,6 +172,9 @@ def message_read(*, message: Message, using: Any | None = None) -> Reading | Non
     if message.direction != Direction.INBOUND:
         return None
     reading: Reading = (using or engine()).analyze(message.text)
+    # A second reading (the refine engine's) acts only on signals the first did not have: a
+    # severity an agent has since lowered is not raised again, nor the leads told twice.
+    known = set((message.reading or {}).get("signals", ()))
     message.reading = reading.to_dict()
     message.save(update_fields=["reading"])
     conversation = message.conversation
@@ -182,7 +185,8 @@ def message_read(*, message: Message, using: Any | None = None) -> Reading | Non
     conversation.intensity = round(reading.intensity, 3)
     conversation.signals = list(reading.signals)
     conversation.save(update_fields=["emotion", "intensity", "signals"])
-    _apply_signal_policy(conversation, reading, message.created_at)
+    fresh = [s for s in reading.signals if s not in known]
+    _apply_signal_policy(conversation, fresh, message.created_at)
     return reading
 
 
@@ -199,8 +203,8 @@ def risk_raise(conversation: Conversation, signals: Sequence[str]) -> tuple[int,
     return target, f"risk signal: {reasons}"
 
 
-def _apply_signal_policy(conversation: Conversation, reading: Reading, at: datetime) -> None:
-    raise_to = risk_raise(conversation, reading.signals)
+def _apply_signal_policy(conversation: Conversation, signals: Sequence[str], at: datetime) -> None:
+    raise_to = risk_raise(conversation, signals)
     if raise_to is None:
         return
     target, reason = raise_to
@@ -220,7 +224,7 @@ def _apply_signal_policy(conversation: Conversation, reading: Reading, at: datet
             kind=EventKind.ESCALATED,
             actor=None,
             at=at,
-            signals=sorted(reading.signals),
+            signals=sorted(signals),
             reason=reason,
         )
         if timezone.now() - at < NOTIFY_WITHIN:  # an import of old mail pages no one

@@ -85,6 +85,24 @@ def engine_without_weights() -> MiniLMEngine:
     return MiniLMEngine()
 
 
+def test_refining_does_not_undo_an_agents_severity_or_tell_the_leads_again(
+    settings, team, lead, agent, django_capture_on_commit_callbacks
+) -> None:
+    from caredesk.conversations.services import severity_change
+
+    with django_capture_on_commit_callbacks(execute=True):
+        c = make_conversation(team=team, text=LEGAL)
+    c.refresh_from_db()
+    assert c.severity == Severity.URGENT and len(mail.outbox) == 1
+    severity_change(conversation=c, actor=agent.user, severity=Severity.NORMAL, reason="spoke")
+    settings.CAREDESK_EMOTION_REFINE_ENGINE = "minilm"
+    with django_capture_on_commit_callbacks(execute=True):
+        read_unread_messages.call_local()
+    c.refresh_from_db()
+    assert stored(c.messages.get())["engine"] == "minilm"
+    assert c.severity == Severity.NORMAL and len(mail.outbox) == 1
+
+
 def test_the_sweep_looks_only_at_the_newest_messages(settings, monkeypatch, team) -> None:
     old = make_conversation(team=team, text="Still no refund.").messages.get()
     new = make_conversation(team=team, text="Where is my parcel?").messages.get()
