@@ -20,9 +20,9 @@ import numpy as np
 from caredesk.empathy.emotion.datasets import Example, load_goemotions
 from caredesk.empathy.emotion.engines import LinearEngine
 from caredesk.empathy.emotion.features import char_terms, dense_features, word_terms
-from caredesk.empathy.emotion.lexicon import DATA, Lexicon
-from caredesk.empathy.emotion.rules import RuleBook, apply_rules
-from caredesk.empathy.emotion.text import prepare
+from caredesk.empathy.emotion.lexicon import DATA, Lexicon, LexScore
+from caredesk.empathy.emotion.rules import RuleBook, RuleResult, apply_rules
+from caredesk.empathy.emotion.text import Prepared, prepare
 from caredesk.empathy.types import EMOTIONS
 
 VERSION = "linear-1"
@@ -58,15 +58,21 @@ def tune_offsets(logits: np.ndarray, gold: np.ndarray) -> np.ndarray:
     return offsets
 
 
-def rule_boosts(texts: list[str]) -> np.ndarray:
-    """The rules' adjustment to each row exactly as the linear engine applies it."""
-    lexicon, book, engine = Lexicon.load(), RuleBook.load(), LinearEngine()
+def rule_pass(texts: list[str]) -> list[tuple[Prepared, LexScore, RuleResult]]:
+    """Each text prepared, scored by the lexicon and read by the rules, as the engines do."""
+    lexicon, book = Lexicon.load(), RuleBook.load()
     rows = []
     for text in texts:
         prepared = prepare(text)
-        rules = apply_rules(prepared.live, lexicon.score(prepared.tokens), book)
-        rows.append(engine.rule_adjustment(rules))
-    return np.array(rows)
+        lex = lexicon.score(prepared.tokens)
+        rows.append((prepared, lex, apply_rules(prepared.live, lex, book)))
+    return rows
+
+
+def rule_boosts(texts: list[str]) -> np.ndarray:
+    """The rules' adjustment to each row exactly as the linear engine applies it."""
+    engine = LinearEngine()
+    return np.array([engine.rule_adjustment(rules) for _, _, rules in rule_pass(texts)])
 
 
 def dense(texts: list[str]) -> np.ndarray:

@@ -271,9 +271,7 @@ def calibrate(path: Path) -> int:
     """
     from caredesk.empathy.emotion.datasets import load_customer_messages
     from caredesk.empathy.emotion.engines import CLASSIFIER_CHARS, LinearEngine, MiniLMEngine, mix
-    from caredesk.empathy.emotion.rules import apply_rules
-    from caredesk.empathy.emotion.text import prepare
-    from caredesk.empathy.emotion.train import decide, tune_offsets
+    from caredesk.empathy.emotion.train import decide, rule_pass, tune_offsets
 
     started = time.time()
     engine = MiniLMEngine(path)
@@ -282,10 +280,7 @@ def calibrate(path: Path) -> int:
     dev = load_goemotions("dev")
     gold = np.array([EMOTIONS.index(r.label) for r in dev])
     texts, linear_logits, boosts = [], [], []
-    for row in dev:
-        prepared = prepare(row.text)
-        lex = linear.lexicon.score(prepared.tokens)
-        rules = apply_rules(prepared.live, lex, linear.book)
+    for prepared, lex, rules in rule_pass([r.text for r in dev]):
         texts.append(prepared.live[:CLASSIFIER_CHARS])
         linear_logits.append(linear.logits(texts[-1], lex))
         boosts.append(linear.rule_adjustment(rules))
