@@ -1,10 +1,13 @@
+"""Conversations and their history, read-only: the desk's services change them, with an event."""
+
 from django.contrib import admin
 
+from caredesk.admin_site import ReadOnly
 from caredesk.conversations.models import Conversation, Event, Message, Rating
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnly):
     list_display = ["pk", "subject", "status", "severity", "team", "owner", "created_at"]
     list_filter = ["status", "severity", "team", "channel"]
     search_fields = ["subject"]
@@ -12,22 +15,21 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnly):
+    """Events are an append-only history."""
+
     list_display = ["conversation", "kind", "actor", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["conversation", "actor"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False  # events are an append-only history
-
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnly):
     list_display = ["conversation", "direction", "author", "created_at"]
     raw_id_fields = ["conversation", "author"]
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(ReadOnly):
     list_display = ["conversation", "satisfaction", "effort", "created_at"]
     raw_id_fields = ["conversation"]

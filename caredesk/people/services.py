@@ -1,13 +1,16 @@
-"""Writes for people: agents and API tokens."""
+"""Writes for people: agents, teams and API tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from caredesk.conversations.models import Severity
+from caredesk.empathy.types import SIGNALS
 from caredesk.people.models import Agent, ApiToken, Role, Team, User
 
 
@@ -47,6 +50,29 @@ def agent_set_presence(*, agent: Agent, presence: str) -> None:
     agent.save(update_fields=["presence"])
 
 
+def signal_policy_check(policy: object) -> dict[str, int]:
+    """The risk policy as the reading needs it, or an error naming each bad entry.
+
+    The reading skips entries it cannot use, so a bad value saved here would be ignored
+    without a word; it is refused here instead.
+    """
+    if not isinstance(policy, dict):
+        raise ValidationError({"signal_policy": 'Write an object, like {"churn_intent": 3}.'})
+    problems: list[str] = []
+    for signal, severity in policy.items():
+        if signal not in SIGNALS:
+            problems.append(f"Unknown signal {signal!r}; known signals: {', '.join(SIGNALS)}.")
+        elif isinstance(severity, bool) or severity not in Severity.values:
+            problems.append(
+                f"{signal}: unknown severity {severity!r}; use "
+                + ", ".join(f"{value} ({label.lower()})" for value, label in Severity.choices)
+                + "."
+            )
+    if problems:
+        raise ValidationError({"signal_policy": problems})
+    return {signal: int(severity) for signal, severity in policy.items()}
+
+
 def team_update(
     *,
     team: Team,
@@ -58,9 +84,41 @@ def team_update(
     """Leads decide how their team works: automatic assignment, update rhythm, risk policy."""
     if not actor.sees_everything:
         raise PermissionDenied("Only leads and admins change how a team works.")
+    policy = signal_policy_check(signal_policy)
+    if update_interval_hours < 1:
+        raise ValidationError(
+            {"update_interval_hours": "Send updates at least every hour (1 or more)."}
+        )
     team.auto_assign = auto_assign
     team.update_interval_hours = update_interval_hours
-    team.signal_policy = signal_policy
+    team.signal_policy = policy
     team.full_clean()
     team.save(update_fields=["auto_assign", "update_interval_hours", "signal_policy"])
     return team
+
+
+@transaction.atomic
+def team_members_set(
+    *, team: Team, actor: Agent, members: Iterable[Agent]
+) -> tuple[list[Agent], list[Agent]]:
+    """Make exactly these agents the team's members; returns who joined and who left.
+
+    Only the team's own membership rows change: the agents' other teams, their conversations
+    and their roles stay as they are, and an unchanged list writes nothing.
+    """
+    if not actor.sees_everything:
+        raise PermissionDenied("Only leads and admins change who is in a team.")
+    wanted = {agent.pk: agent for agent in members}
+    switched_off = sorted(a.name for a in wanted.values() if not a.user.is_active)
+    if switched_off:
+        raise ValidationError(
+            {"members": f"These accounts are switched off: {', '.join(switched_off)}."}
+        )
+    current = {agent.pk: agent for agent in team.agents.select_related("user")}
+    added = [wanted[pk] for pk in wanted.keys() - current.keys()]
+    removed = [current[pk] for pk in current.keys() - wanted.keys()]
+    if added:
+        team.agents.add(*added)
+    if removed:
+        team.agents.remove(*removed)
+    return sorted(added, key=str), sorted(removed, key=str)

@@ -1,17 +1,62 @@
-from django.contrib import admin
+"""Leads' coach rules and saved replies; leads and admins manage both (`caredesk.admin_site`)."""
 
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from caredesk.admin_site import LeadsManage
+from caredesk.conversations.text import clean_line, clean_text
+from caredesk.people.models import User
 from caredesk.replies.models import CoachRule, SavedReply
+from caredesk.replies.services import saved_reply_check, saved_reply_save
+
+
+class SavedReplyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Runs the checks `saved_reply_save` runs, so a refusal shows on the form, not as an error
+    page once the admin calls the service."""
+
+    class Meta:
+        model = SavedReply
+        fields = ["title", "team", "body"]
+
+    def clean_title(self) -> str:
+        try:
+            return clean_line(self.cleaned_data["title"], field="title", max_chars=120)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+
+    def clean_body(self) -> str:
+        try:
+            body = clean_text(self.cleaned_data["body"], field="body")
+            saved_reply_check(body)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+        return body
 
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(admin.ModelAdmin):
+class SavedReplyAdmin(LeadsManage):
+    """Saved through the same service as on the desk, so the coach's findings are kept."""
+
+    form = SavedReplyAdminForm
     list_display = ["title", "team", "updated_at"]
     list_filter = ["team"]
-    readonly_fields = ["findings"]
+    readonly_fields = ["findings", "created_by"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        author = cast(User, request.user)  # the admin lets in only logged-in users
+        if not change:
+            obj.created_by = author
+        saved_reply_save(title=obj.title, body=obj.body, team=obj.team, author=author, reply=obj)
 
 
 @admin.register(CoachRule)
-class CoachRuleAdmin(admin.ModelAdmin):
+class CoachRuleAdmin(LeadsManage):
     """Leads extend the coach here; a rule is saved only if it compiles and passes its examples."""
 
     list_display = ["rule_id", "enabled", "updated_at"]

@@ -7,6 +7,7 @@ from django.test import Client
 
 from caredesk.conftest import login
 from caredesk.people.models import Presence
+from caredesk.people.tests.factories import AgentFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,21 +22,31 @@ def test_agent_sets_presence(agent_client: Client, agent) -> None:
     assert agent.presence == Presence.AWAY
 
 
-def test_lead_edits_team_and_bad_policy_is_explained(lead, team) -> None:
+def test_lead_edits_team_and_the_risk_policy_form_shows_it(lead, team) -> None:
     client = login(Client(), lead.user.email)
     r = client.post(
         f"/people/teams/{team.pk}/",
-        {"auto_assign": "on", "update_interval_hours": 24, "signal_policy": '{"churn": 4}'},
-    )
-    assert r.status_code == 400 and b"Unknown signal" in r.content
-    r = client.post(
-        f"/people/teams/{team.pk}/",
-        {"auto_assign": "on", "update_interval_hours": 24, "signal_policy": '{"churn_intent": 4}'},
+        {"auto_assign": "on", "update_interval_hours": 24, "risk_churn_intent": "4"},
     )
     assert r.status_code == 302
     team.refresh_from_db()
     assert team.auto_assign and team.signal_policy == {"churn_intent": 4}
-    assert b"churn_intent" in client.get("/people/teams/").content
+    assert "churn intent → urgent" in client.get("/people/teams/").content.decode()
+    page = client.get(f"/people/teams/{team.pk}/").content.decode()
+    assert '<option value="4" selected>Urgent</option>' in page
+
+
+def test_the_team_list_runs_a_fixed_number_of_queries(lead, django_assert_num_queries) -> None:
+    client = login(Client(), lead.user.email)
+    for n in range(3):
+        AgentFactory.create(teams=[TeamFactory(name=f"Team {n}", signal_policy={"safety": 3})])
+    client.get("/people/teams/")  # warm the session and the agent
+    with django_assert_num_queries(6) as few:
+        client.get("/people/teams/")
+    for n in range(3, 10):
+        AgentFactory.create(teams=[TeamFactory(name=f"Team {n}")])
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get("/people/teams/").content.decode().count("Edit</a>") == 10
 
 
 def test_agents_cannot_edit_teams(agent_client: Client, team) -> None:
