@@ -1,9 +1,10 @@
 """The `caredesk` command: everything an operator runs, in one place.
 
-caredesk demo              migrate, load the demo desk, serve it on http://127.0.0.1:8000
-caredesk serve             migrate and serve (no demo data)
+caredesk demo [ADDR]       check, migrate, load the demo desk, serve it on http://127.0.0.1:8000
+caredesk serve [ADDR]      check, migrate, serve: the web server and one worker, kept running
+caredesk web [ADDR] [--workers N]  the web server alone (gunicorn; no migration, no worker)
 caredesk test [ARGS]       the whole test suite (lint, types, SQLite and PostgreSQL)
-caredesk worker            run the background worker (Huey)
+caredesk worker            run the background worker (one Huey consumer)
 caredesk token EMAIL NAME  make an API token for a user
 caredesk analyze TEXT      read a message's emotion and risk signals
 caredesk coach TEXT        coach a reply draft
@@ -31,33 +32,13 @@ def _django() -> None:
     django.setup()
 
 
-def _manage(*args: str) -> None:
-    _django()
-    from django.core.management import call_command
-
-    call_command(*args)
-
-
-def _serve(addr: str) -> int:
-    """Serve the desk, with the background worker beside it for scheduled and slow work."""
-    import subprocess
-
-    from django.core.management import call_command
-
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "caredesk.cli", "worker", "--workers", "1"]
-    )
-    try:
-        call_command("runserver", addr, "--noreload", "--skip-checks")
-    finally:
-        worker.terminate()
-        worker.wait(timeout=10)
-    return 0
-
-
 def cmd_demo(argv: list[str]) -> int:
-    addr = argv[0] if argv else "127.0.0.1:8000"
-    _manage("migrate", "--no-input", "-v", "0")
+    from caredesk import config, server
+
+    addr = argv[0] if argv else server.DEFAULT_ADDR
+    cfg = config.load()
+    if not server.prepare(cfg):
+        return 1
     from caredesk.demo.generator import demo_exists, demo_seed
 
     if not demo_exists():
@@ -68,12 +49,19 @@ def cmd_demo(argv: list[str]) -> int:
     for login in DEMO_LOGINS:
         print(f"  {login:32} password: {DEMO_PASSWORD}   (demo data only)")
     print(flush=True)
-    return _serve(addr)
+    return server.supervise(cfg, addr)
 
 
 def cmd_serve(argv: list[str]) -> int:
-    _manage("migrate", "--no-input", "-v", "0")
-    return _serve(argv[0] if argv else "127.0.0.1:8000")
+    from caredesk import server
+
+    return server.serve(argv[0] if argv else server.DEFAULT_ADDR)
+
+
+def cmd_web(argv: list[str]) -> int:
+    from caredesk import server
+
+    return server.run_web(argv)
 
 
 def cmd_test(argv: list[str]) -> int:
@@ -83,8 +71,9 @@ def cmd_test(argv: list[str]) -> int:
 
 
 def cmd_worker(argv: list[str]) -> int:
-    _manage("run_huey", *argv)
-    return 0
+    from caredesk import server
+
+    return server.run_worker(argv)
 
 
 def cmd_token(argv: list[str]) -> int:
@@ -139,6 +128,7 @@ def cmd_eval(argv: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "demo": cmd_demo,
     "serve": cmd_serve,
+    "web": cmd_web,
     "test": cmd_test,
     "worker": cmd_worker,
     "token": cmd_token,
@@ -149,11 +139,16 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
 }
 
 
+# Commands that print text for a pipe. Only they may die of SIGPIPE: a server that did would be
+# killed by any client hanging up mid-answer.
+TEXT_COMMANDS = frozenset({"analyze", "coach", "eval"})
+
+
 def main(argv: list[str] | None = None) -> int:
-    if argv is None and hasattr(signal, "SIGPIPE"):
+    args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None and args and args[0] in TEXT_COMMANDS and hasattr(signal, "SIGPIPE"):
         # `caredesk analyze … | head` ends quietly, like any Unix tool.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help") or args[0] not in COMMANDS:
         print(__doc__)
         return 0 if not args or args[0] in ("-h", "--help", "help") else 2

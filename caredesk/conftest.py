@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from caredesk.customers.models import Customer
 from caredesk.customers.tests.factories import CustomerFactory
@@ -60,7 +61,8 @@ def customer(db: None) -> Customer:
 
 
 def login(client: Client, email: str) -> Client:
-    assert client.login(email=email, password=PASSWORD)
+    # django-axes checks every authentication against a request (its address is counted).
+    assert client.login(request=RequestFactory().post("/login/"), email=email, password=PASSWORD)
     return client
 
 
@@ -114,8 +116,26 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+# Chromium logs a CSP violation on the console; this makes sure of it, with the directive and the
+# source, in every page of every browser test (init scripts are exempt from the page's policy).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline code"}` +
+  ` in ${e.sourceFile}:${e.lineNumber}`));
+"""
+# An answer of 4xx to a form or htmx request is part of a test's story (e.g. an empty reply is
+# refused); the test checks the page for it. A 4xx for a static file, or any 5xx, is a bug.
+EXPECTED_HTTP_ERROR = re.compile(
+    r"^Failed to load resource: the server responded with a status of 4"
+)
+
+
 class BrowserSession:
-    """One person's browser tab, logged in, saving a screenshot per step."""
+    """One person's browser tab, logged in, saving a screenshot per step.
+
+    Every console error, uncaught exception and CSP violation is kept in `errors`; the
+    `open_browser` fixture fails the test if there are any.
+    """
 
     def __init__(self, browser: Any, base_url: str, artifacts: Path, who: str) -> None:
         self.context = browser.new_context(
@@ -126,7 +146,19 @@ class BrowserSession:
         self.artifacts = artifacts
         self.who = who
         self.dialogs: list[str] = []
+        self.errors: list[str] = []
         self.page.on("dialog", self._on_dialog)
+        self.context.add_init_script(REPORT_CSP_VIOLATIONS)
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"uncaught exception: {exc}"))
+
+    def _on_console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        url = message.location.get("url", "")
+        if EXPECTED_HTTP_ERROR.match(message.text) and "/static/" not in url:
+            return
+        self.errors.append(f"console error: {message.text} ({url})")
 
     def _on_dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -156,3 +188,6 @@ def open_browser(browser: Any, live_server: Any, artifacts_dir: Path) -> Iterato
     yield make
     for s in sessions:
         s.context.close()
+    errors = [f"{s.who}: {error}" for s in sessions for error in s.errors]
+    if errors:
+        pytest.fail("the browser reported errors:\n" + "\n".join(errors))

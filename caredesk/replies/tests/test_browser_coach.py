@@ -3,9 +3,11 @@ findings stay visible on the sent message."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from caredesk.conftest import BrowserSession
 from caredesk.conversations.models import Direction, Message
@@ -37,9 +39,8 @@ def test_coach_flags_fixes_and_records(open_browser: Any, team: Any, agent: Any)
     desk.shot("coach-1-findings")
 
     desk.page.locator("#coach-findings li[data-category=indifference] button.rewrite").first.click()
-    desk.page.wait_for_function(
-        "!document.querySelector('#reply-text').value.includes(\"not my job\")"
-    )
+    # A locator assertion, not wait_for_function: that evaluates a string, which the CSP forbids.
+    expect(desk.page.locator("#reply-text")).not_to_have_value(re.compile("not my job"))
     assert desk.page.locator("#coach-findings li[data-category=indifference]").count() == 0
     desk.shot("coach-2-rewrite-applied")
 
