@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The whole test run: lint, types, then the suite on SQLite and again on a real PostgreSQL server.
+# The whole test run: lint, types, the suite on SQLite and again on a real PostgreSQL server, then
+# scaled mode (two web servers and two workers on PostgreSQL and Redis, scripts/scaled.sh).
 # Run it through `bin/caredesk test`, which prepares the virtual environment first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY=.venv/bin/python
-scripts/system-packages.sh postgresql chromium fonts-dejavu-core
+scripts/system-packages.sh postgresql redis-server chromium fonts-dejavu-core
 
 echo "== ruff"; .venv/bin/ruff check caredesk bench
 echo "== mypy"; .venv/bin/mypy caredesk
@@ -27,4 +28,6 @@ else
   scripts/postgres.sh start "$pgdir" "$port"
   DATABASE_URL="postgres://postgres@127.0.0.1:$port/caredesk" "$PY" -m pytest -q "$@"
 fi
+echo "== scaled mode: 2 web servers, 2 workers, PostgreSQL and Redis"
+scripts/scaled.sh
 echo "== all green"
