@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from caredesk.conversations.models import Conversation, Direction, Message
-from caredesk.customers.models import Customer
+from caredesk.customers.models import Customer, Identity, IdentityKind
+from caredesk.people.models import User
 
 HISTORY_LIMIT = 50
 
@@ -25,3 +26,20 @@ def customer_history(
     return qs.order_by("-created_at").prefetch_related(Prefetch("messages", queryset=messages))[
         :limit
     ]
+
+
+def email_verified(user: User) -> bool:
+    """Whether the user has proven, by following a link we mailed, that their address is theirs."""
+    return Identity.objects.filter(
+        customer__user=user, kind=IdentityKind.EMAIL, value=user.email, verified=True
+    ).exists()
+
+
+def email_awaits_verification(user: User) -> bool:
+    """A portal login whose address is not proven yet (agents have no customer record)."""
+    return Customer.objects.filter(user=user).exists() and not email_verified(user)
+
+
+def user_by_email(email: str) -> User | None:
+    """The login with this address, if any (addresses are stored lower-case)."""
+    return User.objects.filter(email=email.strip().lower()).first()

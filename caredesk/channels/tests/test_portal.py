@@ -1,4 +1,4 @@
-"""The customer portal: sign-up, opening a conversation, replying, honest waits, rating."""
+"""The customer portal: opening a conversation, replying, honest waits, rating."""
 
 from __future__ import annotations
 
@@ -9,27 +9,8 @@ from django.test import Client
 from caredesk.conversations.models import Conversation, Status
 from caredesk.conversations.services import conversation_resolve
 from caredesk.conversations.tests.factories import make_conversation
-from caredesk.customers.models import Customer, Identity
 
 pytestmark = pytest.mark.django_db
-
-
-def test_signup_creates_a_customer_and_keeps_earlier_email_history() -> None:
-    earlier = make_conversation(customer=None)
-    email = "new.person@example.test"
-    Identity.objects.filter(customer=earlier.customer).update(value=email)
-    client = Client()
-    r = client.post("/signup/", {"name": "New Person", "email": email, "password": "pw"})
-    assert r.status_code == 400 and b"too short" in r.content  # weak password: clear reason
-    r = client.post(
-        "/signup/", {"name": "New Person", "email": email, "password": "a-decent-passphrase"}
-    )
-    assert r.status_code == 302
-    customer = Customer.objects.get(user__email=email)
-    assert customer == earlier.customer
-    assert client.get("/portal/").status_code == 200
-    r = client.post("/signup/", {"name": "X", "email": email, "password": "a-decent-passphrase"})
-    assert b"exists" in r.content
 
 
 def test_open_conversation_and_see_position(customer_client: Client) -> None:
