@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from caredesk import health
+from caredesk.channels import api_errors
 from caredesk.channels import views as channel_views
 from caredesk.channels.api import api
 
@@ -11,11 +13,36 @@ urlpatterns = [
     path("login/", channel_views.LoginView.as_view(), name="login"),
     path("logout/", channel_views.logout_view, name="logout"),
     path("signup/", channel_views.signup, name="signup"),
+    path("signup/resend/", channel_views.signup_resend, name="signup_resend"),
+    path("signup/verify/<uidb64>/<token>/", channel_views.signup_verify, name="signup_verify"),
+    path("password-reset/", channel_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        channel_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        channel_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        channel_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("attachments/<int:pk>/", channel_views.attachment_download, name="attachment"),
     path("portal/", include("caredesk.channels.portal_urls")),
     path("desk/", include("caredesk.conversations.urls")),
     path("people/", include("caredesk.people.urls")),
     path("replies/", include("caredesk.replies.urls")),
-    path("api/", api.urls),
+    path("api/", api_errors.json_errors(api.urls)),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]
+
+# Errors answer in the API's JSON shape under /api/, and as the HTML pages everywhere else.
+handler400 = api_errors.bad_request
+handler403 = api_errors.permission_denied
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error

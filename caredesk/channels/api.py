@@ -1,25 +1,33 @@
 """The JSON API (django-ninja), with its OpenAPI schema at /api/openapi.json and docs at /api/docs.
 
 Handlers only parse, call one service or selector, and shape the answer. Authentication is a bearer
-token (`caredesk token`) or the browser session with its CSRF token.
+token (`caredesk token`) or the browser session with its CSRF token. Every error, whatever its
+status, answers in one JSON shape (`ErrorOut`, see `api_errors`), and every route documents the
+statuses it can return. Numbers from the client are bounded in the schema (a 422, never a database
+error); text is checked by the services (a 400 naming the field).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError, transaction
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, P, PathEx, QueryEx, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
+from caredesk.channels import api_errors
+from caredesk.channels.api_errors import responses
 from caredesk.conversations import queue, reading, services
 from caredesk.conversations.coaching import coach_context
 from caredesk.conversations.models import Channel, Conversation, Direction, Severity
+from caredesk.conversations.text import check_encodable
 from caredesk.customers.services import customer_get_or_create_by_email
 from caredesk.empathy.emotion import ENGINES
 from caredesk.empathy.emotion.minilm import ModelMissing
@@ -29,14 +37,33 @@ from caredesk.replies.services import draft_coach
 
 
 class BearerToken(HttpBearer):
+    """A token's `last_used_at` is written at most once a minute, so a read-only call otherwise
+    writes nothing (on SQLite every write waits for the one write lock); and a busy database
+    never fails the request over it: the write is skipped and logged."""
+
+    TOUCH_EVERY_SECONDS = 60
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         digest = hashlib.sha256(token.encode()).hexdigest()
         row = ApiToken.objects.select_related("user").filter(digest=digest).first()
         if row is None or not row.user.is_active:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        self._touch(row)
         request.user = row.user
         return row.user
+
+    def _touch(self, row: ApiToken) -> None:
+        now, last = timezone.now(), row.last_used_at
+        if last is not None and (now - last).total_seconds() < self.TOUCH_EVERY_SECONDS:
+            return
+        try:
+            with transaction.atomic():  # a savepoint: a failure leaves the request's work intact
+                # Compare-and-set: of two requests at the same moment, one writes.
+                ApiToken.objects.filter(pk=row.pk, last_used_at=last).update(last_used_at=now)
+        except DatabaseError:
+            logging.getLogger(__name__).warning(
+                "API token %s: last use not recorded (database busy)", row.pk, exc_info=True
+            )
 
 
 api = NinjaAPI(
@@ -47,21 +74,12 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
+api_errors.install(api)
 
-@api.exception_handler(ValidationError)
-def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = exc.message_dict if hasattr(exc, "message_dict") else {"__all__": exc.messages}
-    detail = " ".join(m for msgs in errors.values() for m in msgs)
-    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
-
-
-@api.exception_handler(PermissionDenied)
-def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
-
-
-class Error(Schema):
-    detail: str
+# Ids are 64-bit (BigAutoField); a larger number is refused in the schema, not by the database.
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 1_000_000
+Id = PathEx[int, P(ge=1, le=MAX_ID, description="The id.")]
 
 
 class MessageOut(Schema):
@@ -102,8 +120,8 @@ class ConversationIn(Schema):
     text: str
     customer_email: str | None = None
     customer_name: str | None = None
-    team_id: int | None = None
-    severity: int = Severity.NORMAL
+    team_id: int | None = Field(None, ge=1, le=MAX_ID)
+    severity: int = Field(Severity.NORMAL, ge=min(Severity.values), le=max(Severity.values))
 
 
 class MessageIn(Schema):
@@ -113,8 +131,8 @@ class MessageIn(Schema):
 
 class TransferIn(Schema):
     note: str
-    to_agent_id: int | None = None
-    to_team_id: int | None = None
+    to_agent_id: int | None = Field(None, ge=1, le=MAX_ID)
+    to_team_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 def _user(request: HttpRequest) -> User:
@@ -161,16 +179,21 @@ def _visible(request: HttpRequest, pk: int) -> Conversation:
     return get_object_or_404(conversations_visible_to(request.user), pk=pk)  # type: ignore[arg-type]
 
 
-@api.get("/conversations", response=list[ConversationOut], tags=["conversations"])
-def conversation_list(request: HttpRequest, limit: int = 50, offset: int = 0) -> Any:
-    limit = max(1, min(limit, 200))
+@api.get(
+    "/conversations", response=responses({200: list[ConversationOut]}, 422), tags=["conversations"]
+)
+def conversation_list(
+    request: HttpRequest,
+    limit: QueryEx[int, P(ge=1, le=200)] = 50,
+    offset: QueryEx[int, P(ge=0, le=MAX_OFFSET)] = 0,
+) -> Any:
     qs = conversations_visible_to(request.user).order_by("-last_message_at")  # type: ignore[arg-type]
-    return list(qs[max(offset, 0) : max(offset, 0) + limit])
+    return list(qs[offset : offset + limit])
 
 
 @api.post(
     "/conversations",
-    response={201: ConversationDetail, 400: Error, 403: Error},
+    response=responses({201: ConversationDetail}, 400, 403, 404, 413, 422),
     tags=["conversations"],
 )
 def conversation_create(request: HttpRequest, payload: ConversationIn) -> Any:
@@ -201,15 +224,21 @@ def conversation_create(request: HttpRequest, payload: ConversationIn) -> Any:
     return Status(201, _detail(request, conversation))
 
 
-@api.get("/conversations/{pk}", response=ConversationDetail, tags=["conversations"])
-def conversation_get(request: HttpRequest, pk: int) -> Any:
+@api.get(
+    "/conversations/{pk}",
+    response=responses({200: ConversationDetail}, 404, 422),
+    tags=["conversations"],
+)
+def conversation_get(request: HttpRequest, pk: Id) -> Any:
     return _detail(request, _visible(request, pk))
 
 
 @api.post(
-    "/conversations/{pk}/messages", response={201: MessageOut, 400: Error}, tags=["conversations"]
+    "/conversations/{pk}/messages",
+    response=responses({201: MessageOut}, 400, 403, 404, 413, 422),
+    tags=["conversations"],
 )
-def message_create(request: HttpRequest, pk: int, payload: MessageIn) -> Any:
+def message_create(request: HttpRequest, pk: Id, payload: MessageIn) -> Any:
     conversation = _visible(request, pk)
     agent = agent_of(request.user)
     if agent is not None:
@@ -225,10 +254,10 @@ def message_create(request: HttpRequest, pk: int, payload: MessageIn) -> Any:
 
 @api.post(
     "/conversations/{pk}/transfer",
-    response={200: ConversationOut, 400: Error, 403: Error},
+    response=responses({200: ConversationOut}, 400, 403, 404, 413, 422),
     tags=["conversations"],
 )
-def conversation_transfer(request: HttpRequest, pk: int, payload: TransferIn) -> Any:
+def conversation_transfer(request: HttpRequest, pk: Id, payload: TransferIn) -> Any:
     agent = _agent_required(request)
     conversation = _visible(request, pk)
     to_agent = get_object_or_404(Agent, pk=payload.to_agent_id) if payload.to_agent_id else None
@@ -249,10 +278,10 @@ class QueueEntryOut(Schema):
     conversation: ConversationOut
 
 
-@api.get("/queue", response={200: list[QueueEntryOut], 403: Error}, tags=["queue"])
-def queue_list(request: HttpRequest, limit: int = 50) -> Any:
+@api.get("/queue", response=responses({200: list[QueueEntryOut]}, 403, 422), tags=["queue"])
+def queue_list(request: HttpRequest, limit: QueryEx[int, P(ge=1, le=200)] = 50) -> Any:
     agent = _agent_required(request)
-    entries = queue.queue_entries(queue.queue_for_agent(agent), limit=max(1, min(limit, 200)))
+    entries = queue.queue_entries(queue.queue_for_agent(agent), limit=limit)
     return [
         {"position": e.position, "band": e.band, "reason": e.reason, "conversation": e.conversation}
         for e in entries
@@ -260,7 +289,7 @@ def queue_list(request: HttpRequest, limit: int = 50) -> Any:
 
 
 @api.post(
-    "/queue/take-next", response={200: ConversationOut, 204: None, 403: Error}, tags=["queue"]
+    "/queue/take-next", response=responses({200: ConversationOut, 204: None}, 403), tags=["queue"]
 )
 def queue_take_next(request: HttpRequest) -> Any:
     agent = _agent_required(request)
@@ -277,14 +306,14 @@ class AnalyzeIn(Schema):
 
 class CoachContextIn(Schema):
     reading: dict[str, Any] | None = None
-    transfers: int | None = None
-    waited_hours: float | None = None
+    transfers: int | None = Field(None, ge=0, le=1000)
+    waited_hours: float | None = Field(None, ge=0, le=1_000_000, allow_inf_nan=False)
     tech_problem: bool | None = None
 
 
 class CoachIn(Schema):
     draft: str
-    conversation_id: int | None = None
+    conversation_id: int | None = Field(None, ge=1, le=MAX_ID)
     context: CoachContextIn | None = None
 
 
@@ -306,10 +335,13 @@ class CoachOut(Schema):
 MAX_ANALYZE_CHARS = 100_000
 
 
-@api.post("/analyze", response={200: dict[str, Any], 400: Error}, tags=["empathy"])
+@api.post(
+    "/analyze", response=responses({200: dict[str, Any]}, 400, 403, 413, 422), tags=["empathy"]
+)
 def analyze(request: HttpRequest, payload: AnalyzeIn) -> Any:
     """The emotion and risk reading of a text: emotion, scores, polarity, intensity, signals."""
     _user(request)
+    check_encodable(payload.text, field="text")
     if len(payload.text) > MAX_ANALYZE_CHARS:
         raise ValidationError({"text": f"Send at most {MAX_ANALYZE_CHARS:,} characters."})
     if payload.engine is None:
@@ -322,15 +354,17 @@ def analyze(request: HttpRequest, payload: AnalyzeIn) -> Any:
         raise ValidationError({"engine": str(error)}) from error
 
 
-@api.post("/coach", response={200: CoachOut, 400: Error, 403: Error}, tags=["empathy"])
+@api.post("/coach", response=responses({200: CoachOut}, 400, 403, 404, 413, 422), tags=["empathy"])
 def coach(request: HttpRequest, payload: CoachIn) -> Any:
     """The reply coach's findings for a draft, with a conversation's context or one you give."""
     _agent_required(request)
+    check_encodable(payload.draft, field="draft")
     if len(payload.draft) > MAX_ANALYZE_CHARS:
         raise ValidationError({"draft": f"Send at most {MAX_ANALYZE_CHARS:,} characters."})
     if payload.conversation_id is not None:
         context = coach_context(_visible(request, payload.conversation_id))
     else:
         context = payload.context.dict() if payload.context else {}
+        check_encodable(context, field="context")
     findings = draft_coach(payload.draft, context)
     return {"findings": [f.to_dict() for f in findings], "context": context}

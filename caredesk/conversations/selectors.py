@@ -52,7 +52,14 @@ def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:
 
 
 def paginate(qs: QuerySet[Any], page: str | int | None) -> Page:
-    return Paginator(qs, PAGE_SIZE).get_page(page)
+    """One page of a list. `?page=` is untrusted: text, zero or a negative number shows the first
+    page and anything past the end (a 5,000-digit number too) the last one, never an error."""
+    text = str(page if page is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or int(text[:10]) < 1:
+        number = 1
+    else:
+        number = int(text) if len(text) <= 9 else 10**9  # get_page clamps to the last page
+    return Paginator(qs, PAGE_SIZE).get_page(number)
 
 
 AGENT_EVENT_KEYS = {

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from caredesk.conversations.text import check_encodable
 from caredesk.people.models import Team
 
 
@@ -65,6 +66,7 @@ class CoachRule(models.Model):
 
         if not isinstance(self.definition, dict):
             raise ValidationError({"definition": "A rule is a JSON object."})
+        check_encodable(self.definition, field="definition")
         try:
             ruleset = load_rules(extra_rules=[{**self.as_rule(), "enabled": True}])
         except (RuleError, KeyError, TypeError, ValueError) as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,19 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
 
+from caredesk.conversations.text import clean_line, clean_text
 from caredesk.empathy.coaching import Finding, RuleSet, coach, default_rules, load_rules
 from caredesk.people.models import Team, User
 from caredesk.replies.models import CoachRule, SavedReply
-
-PLACEHOLDERS = {
-    "customer_name": "the customer's full name",
-    "customer_first_name": "the customer's first name",
-    "agent_name": "your name",
-    "agent_first_name": "your first name",
-    "conversation_id": "the conversation number",
-    "subject": "the conversation's subject",
-    "team": "the conversation's team",
-}
+from caredesk.replies.placeholders import placeholders_check, placeholders_fill
 
 _rules_cache: dict[str, Any] = {"key": None, "rules": None}
 
@@ -50,22 +41,9 @@ def draft_coach(draft: str, context: Mapping[str, Any] | None = None) -> list[Fi
     return coach(draft, context, rules=coach_rules())
 
 
-def _fields(body: str) -> set[str]:
-    try:
-        return {name for _, name, _, _ in string.Formatter().parse(body) if name is not None}
-    except ValueError as exc:
-        raise ValidationError(
-            {"body": f"A brace is not closed: {exc}. Write {{{{ for a literal brace."}
-        ) from exc
-
-
 def saved_reply_check(body: str) -> None:
-    unknown = _fields(body) - set(PLACEHOLDERS)
-    if unknown:
-        known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-        raise ValidationError(
-            {"body": f"Unknown placeholder {', '.join(sorted(unknown))}. You can use {known}."}
-        )
+    """A body may use only the known placeholders, as plain ``{name}``."""
+    placeholders_check(body)
 
 
 @transaction.atomic
@@ -73,8 +51,8 @@ def saved_reply_save(
     *, title: str, body: str, team: Team | None, author: User, reply: SavedReply | None = None
 ) -> SavedReply:
     """Save a team's stock answer, with the coach's findings so the team can make it caring."""
-    title = " ".join(title.split())
-    body = body.strip()
+    title = clean_line(title, field="title", max_chars=120)
+    body = clean_text(body, field="body")
     if not title or not body:
         raise ValidationError({"body": "A saved reply needs a title and a text."})
     saved_reply_check(body)
@@ -87,5 +65,5 @@ def saved_reply_save(
 
 
 def saved_reply_render(reply: SavedReply, values: Mapping[str, str]) -> str:
-    """Fill the placeholders with the conversation's facts."""
-    return reply.body.format_map({k: values.get(k, "") for k in PLACEHOLDERS})
+    """Fill the placeholders with the conversation's facts; never a format spec or a width."""
+    return placeholders_fill(reply.body, values)

@@ -16,6 +16,7 @@ from caredesk.people.decorators import AgentRequest, agent_required
 from caredesk.people.selectors import conversations_visible_to
 from caredesk.replies import selectors, services
 from caredesk.replies.forms import ApplyForm, CoachForm, InsertForm, SavedReplyForm
+from caredesk.replies.placeholders import PLACEHOLDERS
 
 
 def _conversation(request: AgentRequest, pk: int) -> Conversation:
@@ -108,7 +109,7 @@ def saved_reply_edit(request: AgentRequest, pk: int | None = None) -> HttpRespon
     context: dict[str, object] = {
         "form": form,
         "reply": reply,
-        "placeholders": services.PLACEHOLDERS,
+        "placeholders": PLACEHOLDERS,
     }
     if reply:
         findings = [Finding.from_dict(d) for d in reply.findings]

@@ -56,7 +56,8 @@ def test_bad_token_and_bad_payloads_get_clear_errors(agent: Agent) -> None:
         **bearer(token),
     )
     assert empty.status_code == 400
-    assert "empty" in empty.json()["detail"]
+    assert empty.json()["error"]["code"] == "invalid"
+    assert "empty" in empty.json()["error"]["fields"]["text"][0]
     broken = Client().post(
         "/api/conversations", "{not json", content_type="application/json", **bearer(token)
     )

@@ -1,0 +1,278 @@
+"""Every API error has one JSON shape, and every route documents the statuses it returns.
+
+The routes are walked from the OpenAPI schema, so a new route is covered without a line here: each
+is requested without credentials, with the wrong method, with an unknown id, with input of the wrong
+type and with a body that is not JSON, and (for agents' routes) as a customer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pytest
+from django.http import HttpRequest
+from django.test import Client, RequestFactory
+from django.urls import URLPattern
+
+from caredesk.channels import api_errors
+from caredesk.channels.api import api
+from caredesk.conversations.tests.factories import make_conversation
+from caredesk.customers.models import Customer
+from caredesk.people.models import Agent, Team
+from caredesk.people.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA_ROUTES = ("/api/openapi.json", "/api/docs")
+UNKNOWN = 987654321
+
+
+def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json"), response.content
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"code", "message", "fields"}
+    assert re.fullmatch(r"[a-z]+(_[a-z]+)*", error["code"])
+    assert isinstance(error["message"], str) and error["message"].endswith(".")
+    assert len(error["message"]) > 10 and "{" not in error["message"]
+    assert isinstance(error["fields"], dict)
+    for field, messages in error["fields"].items():
+        assert isinstance(field, str) and messages and all(isinstance(m, str) for m in messages)
+    return error
+
+
+def openapi() -> dict[str, Any]:
+    schema: dict[str, Any] = Client().get("/api/openapi.json").json()
+    return schema
+
+
+def operations() -> list[tuple[str, str]]:
+    """(method, path) of every route, from the schema the API publishes."""
+    return [
+        (method.upper(), path)
+        for path, ops in openapi()["paths"].items()
+        for method in ops
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+
+
+def assert_documented(method: str, path: str, status: int) -> None:
+    """The status is in the route's OpenAPI responses, with the ErrorOut schema."""
+    responses = openapi()["paths"][path][method.lower()]["responses"]
+    assert str(status) in responses, f"{method} {path} returns {status}, not documented"
+    content = responses[str(status)]["content"]["application/json"]["schema"]
+    assert content == {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def fill(path: str, pk: int) -> str:
+    return path.replace("{pk}", str(pk))
+
+
+class Callers:
+    def __init__(self, agent: Agent, customer: Customer, team: Team) -> None:
+        self.conversation = make_conversation(customer=customer, team=team)
+        self.agent_token = api_token_create(email=agent.user.email, name="errors")
+        assert customer.user is not None
+        self.customer_token = api_token_create(email=customer.user.email, name="errors")
+
+    def call(
+        self, method: str, path: str, *, who: str | None = "agent", body: str | None = None
+    ) -> Any:
+        headers = {}
+        if who is not None:
+            token = self.agent_token if who == "agent" else self.customer_token
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        client = Client(raise_request_exception=False)
+        return client.generic(method, path, body or "", content_type="application/json", **headers)
+
+
+@pytest.fixture
+def callers(agent: Agent, customer: Customer, team: Team) -> Callers:
+    return Callers(agent, customer, team)
+
+
+def test_the_walk_covers_every_api_route() -> None:
+    """Every URL the API serves is in its schema, so walking the schema walks every route."""
+    patterns, _, _ = api.urls
+    served = {"/api/" + str(p.pattern) for p in patterns if isinstance(p, URLPattern)}
+    served = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", s) for s in served}
+    documented = set(openapi()["paths"])
+    assert served - documented <= {*SCHEMA_ROUTES, "/api/"}, served - documented
+    assert len(documented) >= 8
+
+
+def test_error_out_is_in_the_schema() -> None:
+    schemas = openapi()["components"]["schemas"]
+    assert schemas["ErrorOut"]["required"] == ["error"]
+    assert set(schemas["ErrorDetail"]["required"]) == {"code", "message", "fields"}
+
+
+@pytest.mark.parametrize(("method", "path"), operations())
+def test_without_credentials_is_401(callers: Callers, method: str, path: str) -> None:
+    r = callers.call(method, fill(path, callers.conversation.pk), who=None, body="{}")
+    error = assert_error_shape(r, 401)
+    assert error["code"] == "unauthorized"
+    assert_documented(method, path, 401)
+
+
+@pytest.mark.parametrize("path", sorted({p for _, p in operations()}))
+def test_a_wrong_method_is_405(callers: Callers, path: str) -> None:
+    allowed = {m for m, p in operations() if p == path}
+    wrong = next(m for m in ("DELETE", "PUT", "PATCH", "POST", "GET") if m not in allowed)
+    r = callers.call(wrong, fill(path, callers.conversation.pk))
+    error = assert_error_shape(r, 405)
+    assert error["code"] == "method_not_allowed"
+    assert set(r["Allow"].replace(" ", "").split(",")) == allowed
+
+
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p in operations() if "{pk}" in p])
+def test_an_unknown_id_is_404(callers: Callers, method: str, path: str) -> None:
+    body = '{"text": "Hi", "note": "Over", "to_team_id": 1}'
+    r = callers.call(method, fill(path, UNKNOWN), body=body)
+    error = assert_error_shape(r, 404)
+    assert error["code"] == "not_found" and "conversation" in error["message"]
+    assert_documented(method, path, 404)
+
+
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p in operations() if "{pk}" in p])
+@pytest.mark.parametrize("pk", ["0", "-1", "99999999999999999999", "abc"])
+def test_an_id_out_of_range_is_422(callers: Callers, method: str, path: str, pk: str) -> None:
+    r = callers.call(method, path.replace("{pk}", pk), body='{"text": "Hi"}')
+    error = assert_error_shape(r, 422)
+    assert error["code"] == "validation_failed" and "pk" in error["fields"]
+    assert_documented(method, path, 422)
+
+
+def _has_body(method: str, path: str) -> bool:
+    return "requestBody" in openapi()["paths"][path][method.lower()]
+
+
+@pytest.mark.parametrize(("method", "path"), [o for o in operations() if _has_body(*o)])
+def test_a_body_of_the_wrong_type_is_422_naming_the_fields(
+    callers: Callers, method: str, path: str
+) -> None:
+    r = callers.call(method, fill(path, callers.conversation.pk), body='{"text": [1], "note": {}}')
+    error = assert_error_shape(r, 422)
+    assert error["code"] == "validation_failed" and error["fields"]
+    assert not any(f.startswith("payload") for f in error["fields"])  # the names clients use
+    assert_documented(method, path, 422)
+
+
+@pytest.mark.parametrize(("method", "path"), [o for o in operations() if _has_body(*o)])
+def test_a_body_that_is_not_json_is_400(callers: Callers, method: str, path: str) -> None:
+    r = callers.call(method, fill(path, callers.conversation.pk), body='{"text": "Hi",')
+    error = assert_error_shape(r, 400)
+    assert error["code"] == "bad_request" and "JSON" in error["message"]
+    assert_documented(method, path, 400)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        (m, p)
+        for m, p in operations()
+        if any(
+            q.get("in") == "query" for q in openapi()["paths"][p][m.lower()].get("parameters", [])
+        )
+    ],
+)
+def test_a_query_parameter_of_the_wrong_type_is_422(
+    callers: Callers, method: str, path: str
+) -> None:
+    r = callers.call(method, fill(path, callers.conversation.pk) + "?limit=many&offset=-5")
+    error = assert_error_shape(r, 422)
+    assert "limit" in error["fields"]
+    assert_documented(method, path, 422)
+
+
+AGENTS_ONLY = [
+    ("POST", "/api/conversations/{pk}/transfer", '{"note": "Over", "to_team_id": 1}'),
+    ("GET", "/api/queue", ""),
+    ("POST", "/api/queue/take-next", ""),
+    ("POST", "/api/coach", '{"draft": "Hi"}'),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), AGENTS_ONLY)
+def test_a_customer_on_an_agents_route_is_403(
+    callers: Callers, method: str, path: str, body: str
+) -> None:
+    r = callers.call(method, fill(path, callers.conversation.pk), who="customer", body=body)
+    error = assert_error_shape(r, 403)
+    assert error["code"] == "forbidden" and "agent" in error["message"].lower()
+    assert_documented(method, path, 403)
+
+
+def test_a_rule_refusing_input_is_400_naming_the_field(callers: Callers) -> None:
+    r = callers.call("POST", "/api/analyze", body='{"text": "Hi", "engine": "gpt"}')
+    error = assert_error_shape(r, 400)
+    assert error["code"] == "invalid" and list(error["fields"]) == ["engine"]
+    assert "minilm" in error["fields"]["engine"][0]
+
+
+def test_an_unknown_api_path_is_a_json_404_and_pages_stay_html(callers: Callers) -> None:
+    for path in ("/api/nothing-here", "/api/conversations/1/nope", "/api/queue/"):
+        error = assert_error_shape(callers.call("GET", path), 404)
+        assert error["code"] == "not_found" and "/api/docs" in error["message"]
+    page = Client().get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_body_over_the_limit_is_413(callers: Callers, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    r = callers.call("POST", "/api/analyze", body='{"text": "' + "a" * 2000 + '"}')
+    assert assert_error_shape(r, 413)["code"] == "too_large"
+    assert_documented("POST", "/api/analyze", 413)
+
+
+def _request(path: str) -> HttpRequest:
+    return RequestFactory().get(path)
+
+
+def test_an_unexpected_error_is_a_logged_json_500(caplog: pytest.LogCaptureFixture) -> None:
+    """The handler every route falls back on: JSON for the client, the traceback in the log."""
+    try:
+        raise RuntimeError("the database went away")
+    except RuntimeError as exc:
+        with caplog.at_level(logging.ERROR, logger="django.request"):
+            response = api_errors.on_server_error(_request("/api/conversations"), exc)
+    error = assert_error_shape(response_from(response), 500)
+    assert error["code"] == "server_error" and "database" not in error["message"]
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.exc_info and "the database went away" in str(record.exc_info[1])
+    for method, path in operations():
+        assert_documented(method, path, 500)
+
+
+def test_handler500_answers_json_under_api_and_html_elsewhere() -> None:
+    from caredesk import urls
+
+    assert urls.handler500 is api_errors.server_error
+    api_500 = response_from(api_errors.server_error(_request("/api/queue")))
+    assert assert_error_shape(api_500, 500)["code"] == "server_error"
+    page = api_errors.server_error(_request("/desk/"))
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+
+
+def response_from(response: Any) -> Any:
+    """A response made outside the test client, given the client's `.json()`."""
+    import json
+
+    response.json = lambda: json.loads(response.content)
+    return response
+
+
+def test_a_browser_session_without_its_csrf_token_is_a_json_403(customer: Customer) -> None:
+    assert customer.user is not None
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(customer.user)
+    r = browser.post("/api/analyze", {"text": "Hi"}, content_type="application/json")
+    error = assert_error_shape(r, 403)
+    assert error["code"] == "forbidden" and "CSRF" in error["message"]
+    for method, path in operations():
+        if method == "POST":
+            assert_documented(method, path, 403)
