@@ -39,3 +39,8 @@ class SessionIdleMiddleware:
             # A save that happens anyway (a login, a message) carries the stamp, for free.
             session[REFRESHED_KEY] = int(time.time())
         return response
+
+
+def session_stamp_on_login(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """A new login's session is saved anyway: stamp it then, so its first page writes nothing."""
+    request.session[REFRESHED_KEY] = int(time.time())
