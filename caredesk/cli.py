@@ -37,12 +37,13 @@ def cmd_demo(argv: list[str]) -> int:
 
     addr = argv[0] if argv else server.DEFAULT_ADDR
     cfg = config.load()
+    server.limit_model_threads(cfg)  # the seed reads the demo's history with the model
     if not server.prepare(cfg):
         return 1
     from caredesk.demo.generator import demo_exists, demo_seed
 
     if not demo_exists():
-        print("Loading the demo desk (a minute the first time)…", flush=True)
+        print("Loading the demo desk (a minute or two the first time)…", flush=True)
         summary = demo_seed()
         print(summary)
     print(f"\nCaredesk demo: http://{addr}/")

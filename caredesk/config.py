@@ -36,6 +36,13 @@ def _int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be 1 or more, not {value}")
+    return value
+
+
 def _existing_file(name: str) -> Path | None:
     raw = os.environ.get(name, "")
     if not raw:
@@ -44,6 +51,22 @@ def _existing_file(name: str) -> Path | None:
     if not path.is_file():
         raise ImproperlyConfigured(f"{name} points to {raw!r}, which is not a file")
     return path
+
+
+def _optional_path(name: str) -> Path | None:
+    raw = os.environ.get(name, "")
+    return Path(raw).resolve() if raw else None
+
+
+def _check_production(*, debug: bool, secret: str) -> None:
+    """Refuse in production what `manage.py check --deploy` would warn about in the environment."""
+    if debug:
+        raise ImproperlyConfigured("CAREDESK_DEBUG must be off when CAREDESK_PRODUCTION is on")
+    if len(secret) < 50 or len(set(secret)) < 5 or secret.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            "CAREDESK_SECRET_KEY is too weak for production: use 50 or more random characters "
+            "(or leave it unset to use the key generated in the data folder)"
+        )
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,23 @@ class Config:
     email_host: str
     email_port: int
     default_from_email: str
+    # Production mode: HTTPS only behind a TLS proxy, secure cookies, HSTS (docs/deploy.md).
+    production: bool
+    hsts_seconds: int
+    # The web server (gunicorn) and the threads of numerical libraries (caredesk/server.py).
+    web_workers: int
+    web_threads: int
+    web_timeout: int
+    model_threads: int
+    # When set, every background task's enqueue, completion and error is appended to this file
+    # (one JSON line each; caredesk/taskaudit.py): how the scaled-mode check proves each task ran
+    # exactly once across several workers. Off by default.
+    task_audit_log: Path | None
+    # Accounts: a session ends after this many hours without a request; a login form refuses an
+    # account or a client address after this many failures, for this many minutes.
+    session_idle_hours: int
+    login_failure_limit: int
+    login_cooloff_minutes: int
 
 
 def load() -> Config:
@@ -79,6 +119,9 @@ def load() -> Config:
             key_file.write_text(secrets.token_urlsafe(50))
             key_file.chmod(0o600)
         secret = key_file.read_text().strip()
+    production = _bool("CAREDESK_PRODUCTION", False)
+    if production:
+        _check_production(debug=debug, secret=secret)
     hosts = os.environ.get("CAREDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     return Config(
         debug=debug,
@@ -96,4 +139,14 @@ def load() -> Config:
         email_host=os.environ.get("CAREDESK_EMAIL_HOST", "localhost"),
         email_port=_int("CAREDESK_EMAIL_PORT", 25),
         default_from_email=os.environ.get("CAREDESK_FROM_EMAIL", "support@caredesk.test"),
+        production=production,
+        hsts_seconds=_int("CAREDESK_HSTS_SECONDS", 365 * 24 * 3600),
+        web_workers=_positive("CAREDESK_WEB_WORKERS", 3),
+        web_threads=_positive("CAREDESK_WEB_THREADS", 4),
+        web_timeout=_positive("CAREDESK_WEB_TIMEOUT", 30),
+        model_threads=_positive("CAREDESK_MODEL_THREADS", 1),
+        task_audit_log=_optional_path("CAREDESK_TASK_AUDIT_LOG"),
+        session_idle_hours=_positive("CAREDESK_SESSION_IDLE_HOURS", 12),
+        login_failure_limit=_positive("CAREDESK_LOGIN_FAILURE_LIMIT", 10),
+        login_cooloff_minutes=_positive("CAREDESK_LOGIN_COOLOFF_MINUTES", 15),
     )

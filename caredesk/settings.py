@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dj_database_url
 
 from caredesk import config
@@ -13,7 +15,7 @@ SECRET_KEY = CONFIG.secret_key
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "caredesk.admin_site.DeskAdminConfig",  # Django's admin, open to leads (admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -21,8 +23,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "ninja",  # serves the API docs' own Swagger UI files, so /api/docs works offline
     "huey.contrib.djhuey",
+    "axes",  # counts failed logins on every login form, the admin's included
     "caredesk.people",
     "caredesk.customers",
     "caredesk.conversations",
@@ -34,6 +38,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -42,6 +47,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "caredesk.channels.middleware.SessionIdleMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during authentication into the page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "caredesk.urls"
@@ -50,6 +58,21 @@ AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins are counted per account and, separately, per client address, so neither guessing
+# one account's password from many addresses nor many accounts' from one address gets far. The
+# address is REMOTE_ADDR (axes' default): behind a reverse proxy every client shares the proxy's
+# address, so set AXES_IPWARE_META_PRECEDENCE_ORDER (e.g. ("HTTP_X_FORWARDED_FOR",)) and
+# AXES_IPWARE_PROXY_COUNT there, and only when the proxy overwrites that header from clients.
+AXES_FAILURE_LIMIT = CONFIG.login_failure_limit
+AXES_COOLOFF_TIME = timedelta(minutes=CONFIG.login_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "caredesk.channels.accounts.login_username"
+AXES_LOCKOUT_CALLABLE = "caredesk.channels.accounts.lockout_response"
 
 TEMPLATES = [
     {
@@ -87,8 +110,11 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
+    # Compares the password with the user's email address and names.
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -101,6 +127,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = CONFIG.data_dir / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves `collectstatic` output from here
 STATICFILES_DIRS = [BASE_DIR / "caredesk" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = CONFIG.data_dir / "media"
@@ -108,19 +135,52 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# WhiteNoise finds static files in the apps at start-up, so gunicorn serves them with DEBUG off and
+# without a `collectstatic` step; re-scanning on every request is for development only.
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = True
+WHITENOISE_AUTOREFRESH = CONFIG.debug
 DATA_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_attachment_bytes + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this long without a request (idle, not absolute): SessionIdleMiddleware
+# pushes the expiry on at most every CAREDESK_SESSION_REFRESH_SECONDS, so reading pages does not
+# write the session row on every request (SESSION_SAVE_EVERY_REQUEST would).
+SESSION_COOKIE_AGE = CONFIG.session_idle_hours * 3600
+CAREDESK_SESSION_REFRESH_SECONDS = min(300, SESSION_COOKIE_AGE // 4)
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Only our own files run: no inline script or style, no eval, no framing (docs/deploy.md). The API
+# docs' Swagger UI draws its icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if CONFIG.production:
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+    SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 if CONFIG.redis_url:
     HUEY: dict[str, object] = {
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "caredesk.taskqueue.SharedScheduleRedisHuey",
         "name": "caredesk",
         "url": CONFIG.redis_url,
     }
@@ -143,6 +203,7 @@ CAREDESK_MAX_ATTACHMENT_BYTES = CONFIG.max_attachment_bytes
 CAREDESK_EMOTION_ENGINE = CONFIG.emotion_engine
 CAREDESK_EMOTION_REFINE_ENGINE = CONFIG.emotion_refine_engine
 CAREDESK_COACH_RULES_FILE = CONFIG.coach_rules_file
+CAREDESK_TASK_AUDIT_LOG = CONFIG.task_audit_log
 
 LOGGING = {
     "version": 1,

@@ -9,8 +9,12 @@ and a second later it is the best one we have.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -29,6 +33,9 @@ log = logging.getLogger(__name__)
 
 # The sweep refines only among the newest inbound messages; older ones keep their first reading.
 REFINE_WINDOW = 5_000
+
+# The background refines this many messages per engine batch, each kept in its own transaction.
+REFINE_BATCH = 16
 
 # Leads are told at once about fresh risks only; a back-dated message is history.
 NOTIFY_WITHIN = timedelta(hours=1)
@@ -102,17 +109,87 @@ def reads_inline() -> bool:
     return bool(getattr(engine(), "inline", True))
 
 
-def message_arrived(*, message: Message) -> None:
-    """Read a new inbound message now, or queue it; the message itself is already stored.
-    With a refine engine, a background task reads it again."""
+def text_read(text: str, *, using: Any | None = None) -> Reading | None:
+    """The engine's reading of one text, or None if the engine failed or gave something that is
+    not a reading: a reading is never worth losing a customer's message, so this never raises
+    (the failure is logged, and the sweep reads the message again later)."""
+    try:
+        result = (using or engine()).analyze(text)
+        return _checked(result)
+    except Exception:
+        log.exception("the emotion engine could not read a message; it stays unread for now")
+        return None
+
+
+def _checked(result: object) -> Reading:
+    """Refuse what would fail to store (inside the write's transaction) or mislead the desk."""
+    if not isinstance(result, Reading):
+        raise TypeError(f"the engine returned {type(result).__name__}, not a Reading")
+    if not isinstance(result.emotion, str) or not result.emotion:
+        raise ValueError(f"a reading with no emotion: {result.emotion!r}")
+    if not math.isfinite(float(result.intensity)):
+        raise ValueError(f"a reading with intensity {result.intensity!r}")
+    if not all(isinstance(s, str) for s in result.signals):
+        raise ValueError(f"a reading with signals {result.signals!r}")
+    json.dumps(result.to_dict(), allow_nan=False)  # what the JSON column will hold
+    return result
+
+
+def inbound_read(text: str) -> Reading | None:
+    """The reading of a customer's text before the service stores it, computed outside its
+    transaction; None when the engine reads in the background, or failed (the sweep reads it)."""
+    _refines()  # loads a refine engine's model here the first time, not in the transaction
+    try:
+        inline = reads_inline()
+    except Exception:
+        log.exception("the emotion engine could not be loaded; messages stay unread for now")
+        return None
+    return text_read(text) if inline else None
+
+
+_refine_held: ContextVar[bool] = ContextVar("refine_held", default=False)
+
+
+@contextmanager
+def refine_tasks_held() -> Iterator[None]:
+    """Inside this block new messages queue no refine task: the caller refines them in bulk
+    afterwards (the demo seed does), so the worker is not left hours of catch-up."""
+    token = _refine_held.set(True)
+    try:
+        yield
+    finally:
+        _refine_held.reset(token)
+
+
+def message_arrived(*, message: Message, reading: Reading | None) -> None:
+    """Keep the reading computed before the transaction (`inbound_read`) with the new message,
+    or queue a background read for a slow engine; with a refine engine, queue a second read.
+    Runs inside the service's transaction; reads nothing itself."""
     from caredesk.conversations.tasks import read_message_task, refine_message_task
 
-    if reads_inline():
-        message_read(message=message)
-    else:
+    if reading is not None:
+        reading_keep(message=message, reading=reading)
+    elif not _reads_inline_or_broken():
         transaction.on_commit(lambda: read_message_task(message.pk))
-    if refine_engine() is not None:
+    if not _refine_held.get() and _refines():
         transaction.on_commit(lambda: refine_message_task(message.pk))
+
+
+def _refines() -> bool:
+    """Whether there is a refine engine; one that cannot even load refines nothing (logged)."""
+    try:
+        return refine_engine() is not None
+    except Exception:
+        log.exception("the refine engine could not be loaded; messages keep their first reading")
+        return False
+
+
+def _reads_inline_or_broken() -> bool:
+    """An engine that fails to load counts as inline: the sweep reads what it missed."""
+    try:
+        return reads_inline()
+    except Exception:
+        return True
 
 
 def unread_message_ids(*, limit: int) -> list[int]:
@@ -124,11 +201,28 @@ def unread_message_ids(*, limit: int) -> list[int]:
 
 
 def message_read_by_id(message_id: int) -> Reading | None:
-    message = Message.objects.select_related("conversation__team").filter(pk=message_id).first()
-    if message is None or message.reading is not None:
+    """Read a message that has no reading yet (a slow engine's task, the sweep): the engine runs
+    first, then a short transaction keeps the reading unless someone read it meanwhile."""
+    found = (
+        Message.objects.filter(pk=message_id, direction=Direction.INBOUND, reading__isnull=True)
+        .values_list("text", flat=True)
+        .first()
+    )
+    if found is None:
+        return None
+    result = text_read(found)
+    if result is None:
         return None
     with transaction.atomic():
-        return message_read(message=message)
+        message = _locked(message_id)
+        if message is None or message.reading is not None:
+            return None
+        reading_keep(message=message, reading=result)
+    return result
+
+
+def _locked(message_id: int) -> Message | None:
+    return Message.objects.select_for_update().filter(pk=message_id).first()
 
 
 def unrefined_message_ids(*, limit: int) -> list[int]:
@@ -144,50 +238,74 @@ def unrefined_message_ids(*, limit: int) -> list[int]:
     return list(inbound.exclude(reading__engine=better.name).values_list("pk", flat=True)[:limit])
 
 
-def messages_refine(message_ids: Sequence[int]) -> int:
-    """Refine many messages; an engine that batches (``prime``) reads them all at once first."""
+def messages_refine(message_ids: Sequence[int], *, batch: int = REFINE_BATCH) -> int:
+    """Refine many messages, `batch` at a time: an engine that batches (``prime``) reads a batch
+    at once, outside any transaction; then each reading is kept in its own short transaction."""
     better = refine_engine()
-    if better is None or not message_ids:
+    if better is None:
         return 0
-    if hasattr(better, "prime"):
-        texts = Message.objects.filter(pk__in=message_ids).values_list("text", flat=True)
-        better.prime(list(texts))
-    return sum(message_refine_by_id(pk) is not None for pk in message_ids)
+    ids = list(message_ids)
+    return sum(
+        len(_refine_batch(better, ids[start : start + batch]))
+        for start in range(0, len(ids), max(1, batch))
+    )
 
 
 def message_refine_by_id(message_id: int) -> Reading | None:
     """Read a message again with the refine engine; its reading replaces the first one."""
     better = refine_engine()
-    message = Message.objects.select_related("conversation__team").filter(pk=message_id).first()
-    if better is None or message is None:
+    if better is None:
         return None
-    if (message.reading or {}).get("engine") == better.name:
-        return None
+    kept = _refine_batch(better, [message_id])
+    return kept[0] if kept else None
+
+
+def _refine_batch(better: Any, message_ids: Sequence[int]) -> list[Reading]:
+    rows = Message.objects.filter(pk__in=message_ids, direction=Direction.INBOUND).values_list(
+        "pk", "text", "reading"
+    )
+    todo = [(pk, text) for pk, text, old in rows if (old or {}).get("engine") != better.name]
+    if len(todo) > 1 and hasattr(better, "prime"):
+        try:
+            better.prime([text for _, text in todo])
+        except Exception:
+            log.exception("the refine engine could not read a batch; reading one by one")
+    kept = []
+    for pk, text in todo:
+        result = text_read(text, using=better)
+        if result is not None and _refined_keep(pk, result, better.name):
+            kept.append(result)
+    return kept
+
+
+def _refined_keep(message_id: int, result: Reading, engine_name: str) -> bool:
     with transaction.atomic():
-        return message_read(message=message, using=better)
+        message = _locked(message_id)
+        if message is None or (message.reading or {}).get("engine") == engine_name:
+            return False  # gone, or another worker refined it meanwhile
+        reading_keep(message=message, reading=result)
+    return True
 
 
-def message_read(*, message: Message, using: Any | None = None) -> Reading | None:
-    """Read an inbound message, keep the reading, and raise severity if a risk calls for it."""
-    if message.direction != Direction.INBOUND:
-        return None
-    reading: Reading = (using or engine()).analyze(message.text)
-    # A second reading (the refine engine's) acts only on signals the first did not have: a
-    # severity an agent has since lowered is not raised again, nor the leads told twice.
+def reading_keep(*, message: Message, reading: Reading) -> None:
+    """Keep an inbound message's reading and let risk raise severity; call it inside a short
+    transaction, with the reading already computed. A second reading (the refine engine's)
+    acts only on signals the first did not have: a severity an agent has since lowered is not
+    raised again, nor the leads told twice."""
     known = set((message.reading or {}).get("signals", ()))
     message.reading = reading.to_dict()
     message.save(update_fields=["reading"])
     conversation = message.conversation
-    latest = conversation.messages.filter(direction=Direction.INBOUND).order_by("-created_at")
-    if latest.values_list("pk", flat=True).first() != message.pk:
-        return reading  # an older message read late: the conversation shows the newest reading
-    conversation.emotion = reading.emotion
-    conversation.intensity = round(reading.intensity, 3)
-    conversation.signals = list(reading.signals)
-    conversation.save(update_fields=["emotion", "intensity", "signals"])
     fresh = [s for s in reading.signals if s not in known]
+    latest = conversation.messages.filter(direction=Direction.INBOUND).order_by("-created_at")
+    if latest.values_list("pk", flat=True).first() == message.pk:
+        conversation.emotion = reading.emotion
+        conversation.intensity = round(reading.intensity, 3)
+        conversation.signals = list(reading.signals)
+        conversation.save(update_fields=["emotion", "intensity", "signals"])
+    # An older message read late (its engine failed on arrival and the customer wrote again
+    # since) keeps the newest reading on show, but a risk in it still acts.
     _apply_signal_policy(conversation, fresh, message.created_at)
-    return reading
 
 
 def risk_raise(conversation: Conversation, signals: Sequence[str]) -> tuple[int, str] | None:

@@ -26,8 +26,16 @@ from caredesk.conversations.models import (
     Severity,
     Status,
 )
-from caredesk.conversations.text import clean_body, clean_subject, sanitize_html, text_to_html
+from caredesk.conversations.text import (
+    clean_body,
+    clean_line,
+    clean_subject,
+    clean_text,
+    sanitize_html,
+    text_to_html,
+)
 from caredesk.customers.models import Customer
+from caredesk.empathy.types import Reading
 from caredesk.people.models import Agent, Team, User
 
 
@@ -78,14 +86,14 @@ def _message_create(
     return message
 
 
-def _inbound_add(*, conversation: Conversation, **fields: Any) -> Message:
-    """Store what the customer wrote, then read it (inline or in the background)."""
+def _inbound_add(*, conversation: Conversation, found: Reading | None, **fields: Any) -> Message:
+    """Store what the customer wrote with the reading found before the transaction; with none
+    (a slow or failing engine) it is read in the background, never lost."""
     message = _message_create(conversation=conversation, direction=Direction.INBOUND, **fields)
-    reading.message_arrived(message=message)
+    reading.message_arrived(message=message, reading=found)
     return message
 
 
-@transaction.atomic
 def conversation_create(
     *,
     customer: Customer,
@@ -100,11 +108,46 @@ def conversation_create(
     attachments: Sequence[UploadedFile] = (),
     at: datetime | None = None,
 ) -> Conversation:
-    """Open a conversation for one customer problem; it joins the fair queue at once."""
+    """Open a conversation for one customer problem; it joins the fair queue at once.
+
+    The text is read before the transaction opens: a slow engine never holds the write lock,
+    and a failing one never loses what the customer wrote."""
     subject = clean_subject(subject)
     text = clean_body(text)
     _check_attachments(attachments)
-    now = at or timezone.now()
+    found = reading.inbound_read(text)
+    with transaction.atomic():
+        return _conversation_open(
+            customer=customer,
+            subject=subject,
+            text=text,
+            found=found,
+            channel=channel,
+            author=author,
+            team=team,
+            severity=severity,
+            html=html,
+            external_id=external_id,
+            attachments=attachments,
+            now=at or timezone.now(),
+        )
+
+
+def _conversation_open(
+    *,
+    customer: Customer,
+    subject: str,
+    text: str,
+    found: Reading | None,
+    channel: str,
+    author: User | None,
+    team: Team | None,
+    severity: int,
+    html: str,
+    external_id: str,
+    attachments: Sequence[UploadedFile],
+    now: datetime,
+) -> Conversation:
     conversation = Conversation(
         customer=customer,
         subject=subject,
@@ -122,6 +165,7 @@ def conversation_create(
     )
     _inbound_add(
         conversation=conversation,
+        found=found,
         text=text,
         author=author,
         channel=channel,
@@ -135,7 +179,6 @@ def conversation_create(
     return conversation
 
 
-@transaction.atomic
 def customer_message_add(
     *,
     conversation: Conversation,
@@ -147,9 +190,37 @@ def customer_message_add(
     attachments: Sequence[UploadedFile] = (),
     at: datetime | None = None,
 ) -> Message:
-    """A customer writes again; a resolved conversation reopens rather than starting over."""
+    """A customer writes again; a resolved conversation reopens rather than starting over.
+    The text is read before the transaction opens (see `conversation_create`)."""
     text = clean_body(text)
     _check_attachments(attachments)
+    found = reading.inbound_read(text)
+    with transaction.atomic():
+        return _customer_message_store(
+            conversation=conversation,
+            text=text,
+            found=found,
+            author=author,
+            channel=channel,
+            html=html,
+            external_id=external_id,
+            attachments=attachments,
+            at=at,
+        )
+
+
+def _customer_message_store(
+    *,
+    conversation: Conversation,
+    text: str,
+    found: Reading | None,
+    author: User | None,
+    channel: str,
+    html: str,
+    external_id: str,
+    attachments: Sequence[UploadedFile],
+    at: datetime | None,
+) -> Message:
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if conversation.merged_into_id:
         conversation = Conversation.objects.get(pk=conversation.merged_into_id)
@@ -160,6 +231,7 @@ def customer_message_add(
         _set_status(conversation, Status.WAITING_ON_US, actor=author, now=now)
     message = _inbound_add(
         conversation=conversation,
+        found=found,
         text=text,
         author=author,
         channel=channel,
@@ -217,7 +289,6 @@ def _take_ownership(conversation: Conversation, agent: Agent, now: datetime) -> 
         )
 
 
-@transaction.atomic
 def reply_send(
     *,
     conversation: Conversation,
@@ -230,14 +301,36 @@ def reply_send(
 ) -> Message:
     """An agent answers the customer. The coach's findings are kept for the review report.
 
-    The coach advises and never blocks: the reply is sent whatever it found.
+    The coach advises and never blocks: the reply is sent whatever it found. It reads the
+    draft before the transaction opens, so it never holds the write lock.
     """
     text = clean_body(text)
     _check_attachments(attachments)
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    now = at or timezone.now()
     if findings is None:
         findings = [f.to_dict() for f in coaching.conversation_coach(conversation, text)]
+    with transaction.atomic():
+        return _reply_store(
+            conversation=conversation,
+            agent=agent,
+            text=text,
+            findings=findings,
+            resolve=resolve,
+            attachments=attachments,
+            now=at or timezone.now(),
+        )
+
+
+def _reply_store(
+    *,
+    conversation: Conversation,
+    agent: Agent,
+    text: str,
+    findings: list[dict[str, Any]],
+    resolve: bool,
+    attachments: Sequence[UploadedFile],
+    now: datetime,
+) -> Message:
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     _take_ownership(conversation, agent, now)
     message = _message_create(
         conversation=conversation,
@@ -355,7 +448,7 @@ def conversation_transfer(
     at: datetime | None = None,
 ) -> Conversation:
     """A warm transfer: the handoff note is required so the customer never repeats themselves."""
-    note = (note or "").strip()
+    note = clean_text(note, field="note")
     if not note:
         raise ValidationError(
             {
@@ -402,6 +495,7 @@ def severity_change(
 ) -> None:
     if severity not in Severity.values:
         raise ValidationError({"severity": "Choose a severity: low, normal, high or urgent."})
+    reason = clean_line(reason, field="reason", max_chars=500)
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     _change(
         conversation,
@@ -410,7 +504,7 @@ def severity_change(
         EventKind.SEVERITY_CHANGED,
         actor=actor,
         now=at,
-        reason=reason[:500],
+        reason=reason,
     )
 
 
@@ -556,6 +650,7 @@ def rating_submit(
             errors[name] = f"Choose {name} from 1 to 5."
     if errors:
         raise ValidationError(errors)
+    comment = clean_text(comment, field="comment")
     if len(comment) > 2000:
         raise ValidationError({"comment": "Keep the comment under 2,000 characters."})
     now = at or timezone.now()
@@ -564,7 +659,7 @@ def rating_submit(
         defaults={
             "satisfaction": satisfaction,
             "effort": effort,
-            "comment": comment.strip(),
+            "comment": comment,
             "created_at": now,
         },
     )

@@ -22,8 +22,10 @@ def refine_message_task(message_id: int) -> None:
 
 @db_periodic_task(crontab(minute="*/5"))
 def read_unread_messages() -> None:
-    """A safety net: an inbound message whose reading never ran is read now, never lost; then
-    messages the refine engine has not read yet (newest first) are read again."""
+    """A safety net: an inbound message whose reading never ran (or whose engine failed) is read
+    now, never lost; then messages the refine engine has not read yet (newest first) are read
+    again, a small batch at a time. The engines run outside any transaction; each reading is
+    kept in its own short one, so the sweep never holds the write lock for long."""
     for message_id in reading.unread_message_ids(limit=READ_BATCH):
         reading.message_read_by_id(message_id)
     reading.messages_refine(reading.unrefined_message_ids(limit=READ_BATCH))

@@ -121,7 +121,7 @@ class FastWriter(SlowWriter):
         return [f.to_dict() for f in coaching.draft_coach(text, context)]
 
     def _read(self, conversation: Conversation, message: Message, at: datetime) -> None:
-        """What `reading.message_read` does, with one engine call per distinct text."""
+        """What `reading.reading_keep` does, with one engine call per distinct text."""
         cached = self._readings.get(message.text)
         if cached is None:
             result = desk_reading.analyze(message.text)

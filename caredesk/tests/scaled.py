@@ -173,6 +173,7 @@ def check_shared_schedule(huey: Any) -> Check:
     """Two consumers looking at the same minute: only the first enqueues its periodic tasks
     (caredesk.taskqueue), so any number of workers can run the scheduler."""
     import caredesk.conversations.tasks  # noqa: F401 - registers the periodic tasks, as a consumer does
+
     slot = datetime(2100, 1, 1, 0, 0) + timedelta(minutes=5 * random.randrange(1, 100_000))
     first = [t.name for t in huey.read_periodic(slot)]
     second = [t.name for t in huey.read_periodic(slot)]

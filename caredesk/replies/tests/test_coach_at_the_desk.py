@@ -89,8 +89,10 @@ def test_a_lead_extends_the_coach_with_a_checked_rule(team, agent) -> None:
             "keywords": ["queue"],
             "patterns": ["(?:the )?L[123] queue"],
             "rewrites": ["the specialist team, who will reply within a day"],
-            "examples": {"fire": ["Your ticket sits in the L2 queue now."],
-                         "pass": ["You are number 3 in the queue."]},
+            "examples": {
+                "fire": ["Your ticket sits in the L2 queue now."],
+                "pass": ["You are number 3 in the queue."],
+            },
         },
     )
     rule.full_clean()
