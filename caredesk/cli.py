@@ -37,6 +37,11 @@ def cmd_demo(argv: list[str]) -> int:
 
     addr = argv[0] if argv else server.DEFAULT_ADDR
     cfg = config.load()
+    if cfg.email_file_dir is None and not os.environ.get("CAREDESK_EMAIL_HOST"):
+        # No mail server on a demo machine: the mail the desk sends (sign-up links, password
+        # resets, lead alerts) is written to files the person trying it can open.
+        os.environ["CAREDESK_EMAIL_FILE_DIR"] = str(cfg.data_dir / "outbox")
+        cfg = config.load()
     server.limit_model_threads(cfg)  # the seed reads the demo's history with the model
     if not server.prepare(cfg):
         return 1
@@ -47,6 +52,8 @@ def cmd_demo(argv: list[str]) -> int:
         summary = demo_seed()
         print(summary)
     print(f"\nCaredesk demo: http://{addr}/")
+    if cfg.email_file_dir is not None:
+        print(f"  mail the desk sends is written to {cfg.email_file_dir}/")
     for login in DEMO_LOGINS:
         print(f"  {login:32} password: {DEMO_PASSWORD}   (demo data only)")
     print(flush=True)

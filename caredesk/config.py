@@ -86,6 +86,7 @@ class Config:
     email_host: str
     email_port: int
     default_from_email: str
+    email_file_dir: Path | None
     # Production mode: HTTPS only behind a TLS proxy, secure cookies, HSTS (docs/deploy.md).
     production: bool
     hsts_seconds: int
@@ -139,6 +140,7 @@ def load() -> Config:
         email_host=os.environ.get("CAREDESK_EMAIL_HOST", "localhost"),
         email_port=_int("CAREDESK_EMAIL_PORT", 25),
         default_from_email=os.environ.get("CAREDESK_FROM_EMAIL", "support@caredesk.test"),
+        email_file_dir=_optional_path("CAREDESK_EMAIL_FILE_DIR"),
         production=production,
         hsts_seconds=_int("CAREDESK_HSTS_SECONDS", 365 * 24 * 3600),
         web_workers=_positive("CAREDESK_WEB_WORKERS", 3),

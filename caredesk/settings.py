@@ -194,6 +194,10 @@ else:
 HUEY["immediate"] = CONFIG.huey_immediate
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+if CONFIG.email_file_dir is not None:
+    # The demo (and a desk with no mail server yet) writes each outgoing mail to a file instead.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(CONFIG.email_file_dir)
 EMAIL_HOST = CONFIG.email_host
 EMAIL_PORT = CONFIG.email_port
 DEFAULT_FROM_EMAIL = CONFIG.default_from_email

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -18,6 +17,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from caredesk.channels.tasks import mail_send_task
 from caredesk.customers.selectors import email_awaits_verification, user_by_email
 from caredesk.customers.services import SignupOutcome
 from caredesk.customers.tokens import email_verification_token
@@ -73,7 +73,7 @@ def _send(request: HttpRequest, user: User, template: str, context: dict[str, An
     }
     subject = render_to_string(f"auth/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"auth/email/{template}.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    mail_send_task(subject, body, [user.email])
     return True
 
 

@@ -5,8 +5,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.core.cache import cache
+from django.template.loader import render_to_string
 
 from caredesk.channels.accounts import MAIL_INTERVAL_SECONDS
+from caredesk.channels.tasks import mail_send_task
 
 
 class SignupForm(forms.Form):
@@ -20,12 +22,22 @@ class ResendForm(forms.Form):
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
-    """Django's reset form, sending at most one account mail per address per minute."""
+    """Django's reset form, sending at most one account mail per address per minute, from the
+    worker (the page answers at once, the same way for every address, whatever the mail server)."""
 
-    def send_mail(self, *args: Any, **kwargs: Any) -> None:
-        to_email = kwargs.get("to_email", args[4] if len(args) > 4 else "")
-        if cache.add(f"caredesk:reset-mail:{to_email}", 1, MAIL_INTERVAL_SECONDS):
-            super().send_mail(*args, **kwargs)
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        if not cache.add(f"caredesk:reset-mail:{to_email}", 1, MAIL_INTERVAL_SECONDS):
+            return
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        mail_send_task(subject, render_to_string(email_template_name, context), [to_email])
 
 
 class NewConversationForm(forms.Form):

@@ -103,6 +103,24 @@ def test_signup_with_a_known_address_shows_no_history_until_the_link_is_followed
     assert b"already confirmed" in again.content
 
 
+def test_signup_and_reset_answer_at_once_while_the_mail_server_is_down(settings) -> None:
+    """Mail goes out from the worker: a dead mail server neither fails nor slows the page, and
+    nothing the person typed is lost (the task is retried later)."""
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens here once the socket is closed
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    r = _signup(Client(), ROSA)
+    assert r.status_code == 200 and b"Check your mail" in r.content
+    assert User.objects.filter(email=ROSA).exists()
+    cache.clear()
+    r = Client().post("/password-reset/", {"email": ROSA})
+    assert r.status_code == 302
+
+
 def test_a_brand_new_address_is_recorded_as_verified_on_its_own_record() -> None:
     client = Client()
     _signup(client, "new.person@example.test", name="New Person")

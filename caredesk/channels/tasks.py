@@ -1,0 +1,16 @@
+"""Background work of the channels: mail goes out from the worker, never from a request.
+
+A request that had to wait for the mail server would hang (or fail after the user's sign-up was
+stored) whenever the server is slow or down; from the worker a mail is retried instead.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from huey.contrib.djhuey import db_task
+
+
+@db_task(retries=5, retry_delay=60)
+def mail_send_task(subject: str, body: str, recipients: list[str]) -> int:
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
