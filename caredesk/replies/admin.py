@@ -55,9 +55,25 @@ class SavedReplyAdmin(LeadsManage):
         saved_reply_save(title=obj.title, body=obj.body, team=obj.team, author=author, reply=obj)
 
 
+EXAMPLE_RULE = {
+    "category": "jargon",
+    "reason": "Internal names mean nothing to the customer.",
+    "patterns": ["\\bL3 queue\\b"],
+    "rewrites": ["our specialist team"],
+    "examples": {
+        "fire": ["I sent it to the L3 queue."],
+        "quiet": ["I asked our specialist team to look at it."],
+    },
+}
+
+
 @admin.register(CoachRule)
 class CoachRuleAdmin(LeadsManage):
     """Leads extend the coach here; a rule is saved only if it compiles and passes its examples."""
 
     list_display = ["rule_id", "enabled", "updated_at"]
     list_filter = ["enabled"]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """A new rule starts from a filled-in example to edit, not from an empty "null"."""
+        return {"definition": EXAMPLE_RULE, **super().get_changeform_initial_data(request)}

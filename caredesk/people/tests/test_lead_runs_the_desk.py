@@ -206,3 +206,13 @@ def test_a_lead_adds_a_team_in_the_admin_and_is_sent_to_the_desk_for_the_rest(le
     assert (team.auto_assign, team.update_interval_hours) == (False, 48)  # set on the desk only
     page = client.get(f"/admin/people/team/{team.pk}/change/").content.decode()
     assert f'href="/people/teams/{team.pk}/"' in page
+
+
+def test_a_new_coach_rule_starts_from_an_example_that_passes_its_own_checks(lead) -> None:
+    from caredesk.replies.admin import EXAMPLE_RULE
+    from caredesk.replies.models import CoachRule
+
+    client = login(Client(), lead.user.email)
+    page = client.get("/admin/replies/coachrule/add/").content.decode()
+    assert "L3 queue" in page and ">null<" not in page
+    CoachRule(rule_id="example-jargon", definition=EXAMPLE_RULE).full_clean()
