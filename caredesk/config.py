@@ -53,6 +53,13 @@ def _existing_file(name: str) -> Path | None:
     return path
 
 
+def _nice(name: str, default: int) -> int:
+    value = _int(name, default)
+    if not 0 <= value <= 19:
+        raise ImproperlyConfigured(f"{name} must be from 0 to 19, not {value}")
+    return value
+
+
 def _optional_path(name: str) -> Path | None:
     raw = os.environ.get(name, "")
     return Path(raw).resolve() if raw else None
@@ -95,6 +102,7 @@ class Config:
     web_threads: int
     web_timeout: int
     model_threads: int
+    worker_nice: int
     # When set, every background task's enqueue, completion and error is appended to this file
     # (one JSON line each; caredesk/taskaudit.py): how the scaled-mode check proves each task ran
     # exactly once across several workers. Off by default.
@@ -144,9 +152,10 @@ def load() -> Config:
         production=production,
         hsts_seconds=_int("CAREDESK_HSTS_SECONDS", 365 * 24 * 3600),
         web_workers=_positive("CAREDESK_WEB_WORKERS", 3),
-        web_threads=_positive("CAREDESK_WEB_THREADS", 4),
+        web_threads=_positive("CAREDESK_WEB_THREADS", 2),
         web_timeout=_positive("CAREDESK_WEB_TIMEOUT", 30),
         model_threads=_positive("CAREDESK_MODEL_THREADS", 1),
+        worker_nice=_nice("CAREDESK_WORKER_NICE", 10),
         task_audit_log=_optional_path("CAREDESK_TASK_AUDIT_LOG"),
         session_idle_hours=_positive("CAREDESK_SESSION_IDLE_HOURS", 12),
         login_failure_limit=_positive("CAREDESK_LOGIN_FAILURE_LIMIT", 10),

@@ -99,6 +99,9 @@ def run_worker(argv: list[str]) -> int:
     """`caredesk worker [run_huey options]`: one Huey consumer, refusing to be the second."""
     cfg = config.load()
     limit_model_threads(cfg)
+    # The consumer's model runs take a whole core for seconds at a time; at a lower priority they
+    # yield the CPU to the web workers, so a person waiting on a page is served first.
+    os.nice(cfg.worker_nice)
     try:
         with consumer_lock(cfg):
             _django()
@@ -124,7 +127,11 @@ def gunicorn_options(cfg: config.Config, addr: str, workers: int | None = None) 
         "threads": cfg.web_threads,
         "timeout": cfg.web_timeout,
         "graceful_timeout": cfg.web_timeout,
-        "keepalive": 5,
+        # No keep-alive: a kept connection stays with the process that accepted it, so a few busy
+        # clients can pile onto one worker while another idles (bench_load: API writes at 480 ms
+        # p50 beside portal writes at 67 ms). Closing after each answer lets every request go to
+        # whichever process is free. Behind a proxy, keep-alive to the browser is the proxy's job.
+        "keepalive": 0,
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": "info",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Substr
 
 from caredesk.conversations.models import Conversation, Direction, Message
 from caredesk.customers.models import Customer, Identity, IdentityKind
 from caredesk.people.models import User
 
 HISTORY_LIMIT = 50
+# Twice what the side panel shows, so `truncatechars` still sees where the text goes on.
+PREVIEW_CHARS = 600
 
 
 def customer_history(
@@ -22,7 +25,14 @@ def customer_history(
     qs = Conversation.objects.filter(customer=customer).select_related("owner__user", "team")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    messages = Message.objects.exclude(direction=Direction.NOTE).select_related("author")
+    # Only what a history shows: no readings, findings or HTML to decode, and a short preview
+    # for the conversation page's side panel (truncating a long text whole is costly).
+    messages = (
+        Message.objects.exclude(direction=Direction.NOTE)
+        .select_related("author")
+        .defer("html", "reading", "findings")
+        .annotate(preview=Substr("text", 1, PREVIEW_CHARS))
+    )
     return qs.order_by("-created_at").prefetch_related(Prefetch("messages", queryset=messages))[
         :limit
     ]

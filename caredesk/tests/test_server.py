@@ -335,6 +335,10 @@ def test_supervisor_restarts_a_consumer_that_dies_and_a_second_consumer_is_refus
         [first] = consumers(desk.data_dir)
         # The children run with the numerical libraries' thread counts set.
         assert all(first.env.get(name) == "1" for name in THREAD_VARS)
+        # ... and at a lower CPU priority than the web server, which serves people first.
+        assert os.getpriority(os.PRIO_PROCESS, first.pid) == min(
+            19, os.getpriority(os.PRIO_PROCESS, serve.pid) + 10
+        )
         os.kill(first.pid, signal.SIGKILL)
         wait_until(
             "a new consumer",
