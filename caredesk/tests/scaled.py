@@ -91,6 +91,11 @@ def _sample(items: Iterable[object], n: int = 5) -> str:
     return ", ".join(str(i) for i in items[:n]) + more
 
 
+def _problems(*found: tuple[str, Sequence[Any]]) -> list[str]:
+    """One line per kind of fault found: how many, and a few of them."""
+    return [f"{len(items)} {label}: {_sample(items)}" for label, items in found if items]
+
+
 def check_stored_once(acks: Sequence[Ack], stored: dict[str, list[int]]) -> Check:
     """Each acknowledged message is in the database exactly once, under the id we were given;
     `stored` maps each marker found in the database to the ids of the messages carrying it."""
@@ -98,15 +103,12 @@ def check_stored_once(acks: Sequence[Ack], stored: dict[str, list[int]]) -> Chec
     doubled = [m for m, ids in stored.items() if len(ids) > 1]
     wrong = [a.marker for a in acks if stored.get(a.marker) and stored[a.marker] != [a.message_id]]
     unacked = sorted(set(stored) - {a.marker for a in acks})
-    problems = []
-    if missing:
-        problems.append(f"{len(missing)} lost: {_sample(missing)}")
-    if doubled:
-        problems.append(f"{len(doubled)} stored twice: {_sample(doubled)}")
-    if wrong:
-        problems.append(f"{len(wrong)} under another id: {_sample(wrong)}")
-    if unacked:
-        problems.append(f"{len(unacked)} stored but never acknowledged: {_sample(unacked)}")
+    problems = _problems(
+        ("lost", missing),
+        ("stored twice", doubled),
+        ("under another id", wrong),
+        ("stored but never acknowledged", unacked),
+    )
     ok = not problems and bool(acks)
     detail = "; ".join(problems) or f"{len(acks)} acknowledged, {len(stored)} stored, each once"
     return Check("messages stored exactly once", ok, detail)
@@ -131,17 +133,12 @@ def check_tasks_once(entries: Sequence[AuditEntry]) -> Check:
         e.key for e in entries if e.event == "complete" and e.task not in PERIODIC_TASKS
     )
     same_work = sorted(f"{name}{args}" for (name, args), n in done_work.items() if n > 1)
-    problems = []
-    if lost:
-        problems.append(f"{len(lost)} never completed: {_sample(lost)}")
-    if twice:
-        problems.append(f"{len(twice)} ran twice: {_sample(twice)}")
-    if same_work:
-        problems.append(f"{len(same_work)} done twice under two ids: {_sample(same_work)}")
-    if errors:
-        problems.append(
-            f"{len(errors)} errors: {_sample(f'{e.task}{e.args} {e.error}' for e in errors)}"
-        )
+    problems = _problems(
+        ("never completed", lost),
+        ("ran twice", twice),
+        ("done twice under two ids", same_work),
+        ("errors", [f"{e.task}{e.args} {e.error}" for e in errors]),
+    )
     counts = Counter(e.task for e in entries if e.event == "complete")
     ok = not problems and bool(enqueued)
     detail = "; ".join(problems) or (
