@@ -107,7 +107,10 @@ def run_worker(argv: list[str]) -> int:
             _django()
             from django.core.management import call_command
 
-            call_command("run_huey", *argv)
+            # An idle consumer polls at most a second apart (Huey's default backs off to 10 s), so
+            # a sign-up link or a lead alert leaves within a second of being asked for.
+            polling = [] if {"-m", "--max-delay"} & set(argv) else ["--max-delay", "1"]
+            call_command("run_huey", *polling, *argv)
     except ConsumerLocked as exc:
         print(f"caredesk worker: {exc}", file=sys.stderr, flush=True)
         return EXIT_CONSUMER_LOCKED
