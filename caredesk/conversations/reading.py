@@ -139,12 +139,8 @@ def inbound_read(text: str) -> Reading | None:
     """The reading of a customer's text before the service stores it, computed outside its
     transaction; None when the engine reads in the background, or failed (the sweep reads it)."""
     _refines()  # loads a refine engine's model here the first time, not in the transaction
-    try:
-        inline = reads_inline()
-    except Exception:
-        log.exception("the emotion engine could not be loaded; messages stay unread for now")
-        return None
-    return text_read(text) if inline else None
+    # An engine that cannot load counts as inline: `text_read` logs its failure and gives None.
+    return text_read(text) if _reads_inline_or_broken() else None
 
 
 _refine_held: ContextVar[bool] = ContextVar("refine_held", default=False)

@@ -116,66 +116,36 @@ def conversation_create(
     text = clean_body(text)
     _check_attachments(attachments)
     found = reading.inbound_read(text)
+    now = at or timezone.now()
     with transaction.atomic():
-        return _conversation_open(
+        conversation = Conversation(
             customer=customer,
             subject=subject,
-            text=text,
-            found=found,
             channel=channel,
-            author=author,
             team=team,
             severity=severity,
+            created_at=now,
+            queued_at=now,
+            last_message_at=now,
+        )
+        conversation.full_clean()
+        conversation.save()
+        event_record(
+            conversation=conversation, kind=EventKind.CREATED, actor=author, at=now, channel=channel
+        )
+        _inbound_add(
+            conversation=conversation,
+            found=found,
+            text=text,
+            author=author,
+            channel=channel,
             html=html,
             external_id=external_id,
+            at=now,
             attachments=attachments,
-            now=at or timezone.now(),
         )
-
-
-def _conversation_open(
-    *,
-    customer: Customer,
-    subject: str,
-    text: str,
-    found: Reading | None,
-    channel: str,
-    author: User | None,
-    team: Team | None,
-    severity: int,
-    html: str,
-    external_id: str,
-    attachments: Sequence[UploadedFile],
-    now: datetime,
-) -> Conversation:
-    conversation = Conversation(
-        customer=customer,
-        subject=subject,
-        channel=channel,
-        team=team,
-        severity=severity,
-        created_at=now,
-        queued_at=now,
-        last_message_at=now,
-    )
-    conversation.full_clean()
-    conversation.save()
-    event_record(
-        conversation=conversation, kind=EventKind.CREATED, actor=author, at=now, channel=channel
-    )
-    _inbound_add(
-        conversation=conversation,
-        found=found,
-        text=text,
-        author=author,
-        channel=channel,
-        html=html,
-        external_id=external_id,
-        at=now,
-        attachments=attachments,
-    )
-    if team is not None and team.auto_assign:
-        queue.auto_assign(conversation=conversation, at=now)
+        if team is not None and team.auto_assign:
+            queue.auto_assign(conversation=conversation, at=now)
     return conversation
 
 
@@ -196,59 +166,34 @@ def customer_message_add(
     _check_attachments(attachments)
     found = reading.inbound_read(text)
     with transaction.atomic():
-        return _customer_message_store(
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if conversation.merged_into_id:
+            conversation = Conversation.objects.get(pk=conversation.merged_into_id)
+        now = at or timezone.now()
+        if conversation.status in DONE_STATUSES:
+            _reopen(conversation, actor=author, now=now, reason="customer wrote again")
+        elif conversation.status == Status.WAITING_ON_CUSTOMER:
+            _set_status(conversation, Status.WAITING_ON_US, actor=author, now=now)
+        message = _inbound_add(
             conversation=conversation,
-            text=text,
             found=found,
+            text=text,
             author=author,
             channel=channel,
             html=html,
             external_id=external_id,
+            at=now,
             attachments=attachments,
-            at=at,
         )
-
-
-def _customer_message_store(
-    *,
-    conversation: Conversation,
-    text: str,
-    found: Reading | None,
-    author: User | None,
-    channel: str,
-    html: str,
-    external_id: str,
-    attachments: Sequence[UploadedFile],
-    at: datetime | None,
-) -> Message:
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if conversation.merged_into_id:
-        conversation = Conversation.objects.get(pk=conversation.merged_into_id)
-    now = at or timezone.now()
-    if conversation.status in DONE_STATUSES:
-        _reopen(conversation, actor=author, now=now, reason="customer wrote again")
-    elif conversation.status == Status.WAITING_ON_CUSTOMER:
-        _set_status(conversation, Status.WAITING_ON_US, actor=author, now=now)
-    message = _inbound_add(
-        conversation=conversation,
-        found=found,
-        text=text,
-        author=author,
-        channel=channel,
-        html=html,
-        external_id=external_id,
-        at=now,
-        attachments=attachments,
-    )
-    event_record(
-        conversation=conversation,
-        kind=EventKind.CUSTOMER_REPLIED,
-        actor=author,
-        at=now,
-        message=message.pk,
-    )
-    conversation.last_message_at = now
-    conversation.save(update_fields=["last_message_at"])
+        event_record(
+            conversation=conversation,
+            kind=EventKind.CUSTOMER_REPLIED,
+            actor=author,
+            at=now,
+            message=message.pk,
+        )
+        conversation.last_message_at = now
+        conversation.save(update_fields=["last_message_at"])
     return message
 
 
@@ -308,58 +253,38 @@ def reply_send(
     _check_attachments(attachments)
     if findings is None:
         findings = [f.to_dict() for f in coaching.conversation_coach(conversation, text)]
+    now = at or timezone.now()
     with transaction.atomic():
-        return _reply_store(
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        _take_ownership(conversation, agent, now)
+        message = _message_create(
             conversation=conversation,
-            agent=agent,
+            direction=Direction.OUTBOUND,
             text=text,
-            findings=findings,
-            resolve=resolve,
+            author=agent.user,
+            channel=conversation.channel,
+            at=now,
             attachments=attachments,
-            now=at or timezone.now(),
+            findings=findings,
         )
-
-
-def _reply_store(
-    *,
-    conversation: Conversation,
-    agent: Agent,
-    text: str,
-    findings: list[dict[str, Any]],
-    resolve: bool,
-    attachments: Sequence[UploadedFile],
-    now: datetime,
-) -> Message:
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    _take_ownership(conversation, agent, now)
-    message = _message_create(
-        conversation=conversation,
-        direction=Direction.OUTBOUND,
-        text=text,
-        author=agent.user,
-        channel=conversation.channel,
-        at=now,
-        attachments=attachments,
-        findings=findings,
-    )
-    fields = ["last_message_at"]
-    conversation.last_message_at = now
-    if conversation.first_response_at is None:
-        conversation.first_response_at = now
-        fields.append("first_response_at")
-    conversation.save(update_fields=fields)
-    event_record(
-        conversation=conversation,
-        kind=EventKind.REPLIED,
-        actor=agent.user,
-        at=now,
-        message=message.pk,
-        agent=agent.pk,
-    )
-    if resolve:
-        _resolve(conversation, agent, now)
-    elif conversation.status not in DONE_STATUSES:
-        _set_status(conversation, Status.WAITING_ON_CUSTOMER, actor=agent.user, now=now)
+        fields = ["last_message_at"]
+        conversation.last_message_at = now
+        if conversation.first_response_at is None:
+            conversation.first_response_at = now
+            fields.append("first_response_at")
+        conversation.save(update_fields=fields)
+        event_record(
+            conversation=conversation,
+            kind=EventKind.REPLIED,
+            actor=agent.user,
+            at=now,
+            message=message.pk,
+            agent=agent.pk,
+        )
+        if resolve:
+            _resolve(conversation, agent, now)
+        elif conversation.status not in DONE_STATUSES:
+            _set_status(conversation, Status.WAITING_ON_CUSTOMER, actor=agent.user, now=now)
     return message
 
 
