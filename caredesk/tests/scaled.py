@@ -188,13 +188,7 @@ def check_each_once(
     missing = sorted(want - set(done))
     extra = sorted(set(done) - want)
     twice = sorted(i for i, n in done.items() if n > 1)
-    problems = []
-    if missing:
-        problems.append(f"{len(missing)} without one: {_sample(missing)}")
-    if twice:
-        problems.append(f"{len(twice)} more than once: {_sample(twice)}")
-    if extra:
-        problems.append(f"{len(extra)} unexpected: {_sample(extra)}")
+    problems = _problems(("without one", missing), ("more than once", twice), ("unexpected", extra))
     detail = "; ".join(problems) or f"{len(want)} of {len(want)}, each once"
     return Check(name, not problems, detail)
 
@@ -211,19 +205,14 @@ def check_lead_emails(
     twice = sorted(pk for pk, n in got.items() if n > 1)
     extra = sorted(set(got) - set(urgent))
     misaddressed = [r for r in recipients if sorted(r) != sorted(leads)]
-    problems = []
-    if not urgent:
-        problems.append("no conversation became urgent, so nothing was tested")
-    if missing:
-        problems.append(
-            f"{len(missing)} urgent conversations without an e-mail: {_sample(missing)}"
+    problems = ([] if urgent else ["no conversation became urgent, so nothing was tested"]) + (
+        _problems(
+            ("urgent conversations without an e-mail", missing),
+            ("e-mailed more than once", twice),
+            ("e-mails for conversations not urgent", extra),
+            ("not addressed to the leads", misaddressed),
         )
-    if twice:
-        problems.append(f"{len(twice)} e-mailed more than once: {_sample(twice)}")
-    if extra:
-        problems.append(f"{len(extra)} e-mails for conversations not urgent: {_sample(extra)}")
-    if misaddressed:
-        problems.append(f"{len(misaddressed)} not addressed to the leads: {_sample(misaddressed)}")
+    )
     detail = (
         "; ".join(problems)
         or f"{len(urgent)} urgent conversations, {len(subjects)} e-mails, one each"
