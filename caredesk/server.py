@@ -135,6 +135,11 @@ def gunicorn_options(cfg: config.Config, addr: str, workers: int | None = None) 
         # p50 beside portal writes at 67 ms). Closing after each answer lets every request go to
         # whichever process is free. Behind a proxy, keep-alive to the browser is the proxy's job.
         "keepalive": 0,
+        # A gthread worker accepts up to `worker_connections` (1,000 by default) and queues them
+        # behind its own threads, so under load one process holds a backlog while another idles.
+        # Accepting only what its threads can serve leaves the rest in the kernel's queue, taken
+        # by whichever process frees a thread first: one fair queue for the whole server.
+        "worker_connections": cfg.web_threads,
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": "info",
