@@ -107,7 +107,8 @@ def audit_connect(huey: Any, path: Path) -> None:
                 event=signal,
                 task=task.name,
                 id=task.id,
-                args=tuple(task.args or ()),
+                # Jobs are enqueued with keyword arguments (`caredesk.jobs`): their values count.
+                args=(*(task.args or ()), *(v for _, v in sorted((task.kwargs or {}).items()))),
                 pid=os.getpid(),
                 at=time.time(),
                 error=repr(exc) if exc is not None else "",

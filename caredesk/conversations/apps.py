@@ -11,6 +11,10 @@ class ConversationsConfig(AppConfig):
         # where every process starts recording them when an audit log is configured.
         from django.conf import settings
 
+        from caredesk.conversations.tasks import jobs_subscribe
+
+        jobs_subscribe()
+
         if settings.CAREDESK_TASK_AUDIT_LOG:
             from huey.contrib.djhuey import HUEY
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from caredesk import jobs
 from caredesk.conversations.models import Conversation, Event, EventKind
 from caredesk.people.models import Agent, User
 
@@ -19,13 +20,15 @@ def event_record(
     at: datetime | None = None,
     **data: Any,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         conversation=conversation,
         kind=kind,
         actor=actor,
         created_at=at or timezone.now(),
         data=data,
     )
+    jobs.publish(f"event.{kind}", conversation=conversation.pk, event=event.pk, kind=str(kind))
+    return event
 
 
 def assigned_record(

@@ -24,6 +24,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from caredesk import jobs
 from caredesk.conversations.events import event_record
 from caredesk.conversations.models import Conversation, Direction, EventKind, Message, Severity
 from caredesk.empathy.types import Reading
@@ -161,14 +162,12 @@ def message_arrived(*, message: Message, reading: Reading | None) -> None:
     """Keep the reading computed before the transaction (`inbound_read`) with the new message,
     or queue a background read for a slow engine; with a refine engine, queue a second read.
     Runs inside the service's transaction; reads nothing itself."""
-    from caredesk.conversations.tasks import read_message_task, refine_message_task
-
     if reading is not None:
         reading_keep(message=message, reading=reading)
     elif not _reads_inline_or_broken():
-        transaction.on_commit(lambda: read_message_task(message.pk))
+        jobs.publish(jobs.MESSAGE_UNREAD, message=message.pk)
     if not _refine_held.get() and _refines():
-        transaction.on_commit(lambda: refine_message_task(message.pk))
+        jobs.publish(jobs.MESSAGE_REFINE, message=message.pk)
 
 
 def _refines() -> bool:
@@ -342,9 +341,7 @@ def _apply_signal_policy(conversation: Conversation, signals: Sequence[str], at:
             reason=reason,
         )
         if timezone.now() - at < NOTIFY_WITHIN:  # an import of old mail pages no one
-            from caredesk.conversations.tasks import notify_leads_task
-
-            transaction.on_commit(lambda: notify_leads_task(conversation.pk))
+            jobs.publish(jobs.LEADS_ALERT, conversation=conversation.pk)
 
 
 def leads_notify(conversation_id: int) -> int:

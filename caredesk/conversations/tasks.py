@@ -5,19 +5,20 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from caredesk import jobs
 from caredesk.conversations import reading, services
 
 READ_BATCH = 500
 
 
 @db_task(retries=3, retry_delay=10)
-def read_message_task(message_id: int) -> None:
-    reading.message_read_by_id(message_id)
+def read_message_task(message: int) -> None:
+    reading.message_read_by_id(message)
 
 
 @db_task(retries=3, retry_delay=10)
-def refine_message_task(message_id: int) -> None:
-    reading.message_refine_by_id(message_id)
+def refine_message_task(message: int) -> None:
+    reading.message_refine_by_id(message)
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -37,5 +38,12 @@ def close_resolved_conversations() -> None:
 
 
 @db_task(retries=3, retry_delay=60)
-def notify_leads_task(conversation_id: int) -> None:
-    reading.leads_notify(conversation_id)
+def notify_leads_task(conversation: int) -> None:
+    reading.leads_notify(conversation)
+
+
+def jobs_subscribe() -> None:
+    """What this app runs after a commit (`caredesk.jobs`); called from `AppConfig.ready`."""
+    jobs.subscribe(jobs.MESSAGE_UNREAD, read_message_task)
+    jobs.subscribe(jobs.MESSAGE_REFINE, refine_message_task)
+    jobs.subscribe(jobs.LEADS_ALERT, notify_leads_task)
