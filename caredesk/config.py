@@ -36,6 +36,13 @@ def _int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _not_negative(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must be 0 or more, not {value}")
+    return value
+
+
 def _positive(name: str, default: int) -> int:
     value = _int(name, default)
     if value < 1:
@@ -112,6 +119,9 @@ class Config:
     session_idle_hours: int
     login_failure_limit: int
     login_cooloff_minutes: int
+    # How many reverse proxies in front of the desk append to X-Forwarded-For: 0 (the default) takes
+    # the client address from the connection; behind one proxy that overwrites the header, 1.
+    proxy_count: int
 
 
 def load() -> Config:
@@ -160,4 +170,5 @@ def load() -> Config:
         session_idle_hours=_positive("CAREDESK_SESSION_IDLE_HOURS", 12),
         login_failure_limit=_positive("CAREDESK_LOGIN_FAILURE_LIMIT", 10),
         login_cooloff_minutes=_positive("CAREDESK_LOGIN_COOLOFF_MINUTES", 15),
+        proxy_count=_not_negative("CAREDESK_PROXY_COUNT", 0),
     )

@@ -65,9 +65,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Failed logins are counted per account and, separately, per client address, so neither guessing
 # one account's password from many addresses nor many accounts' from one address gets far. The
-# address is REMOTE_ADDR (axes' default): behind a reverse proxy every client shares the proxy's
-# address, so set AXES_IPWARE_META_PRECEDENCE_ORDER (e.g. ("HTTP_X_FORWARDED_FOR",)) and
-# AXES_IPWARE_PROXY_COUNT there, and only when the proxy overwrites that header from clients.
+# address is REMOTE_ADDR unless CAREDESK_PROXY_COUNT says how many proxies append to
+# X-Forwarded-For (behind a proxy every client would otherwise share the proxy's address and be
+# locked out together); set it only when the proxy overwrites that header from clients.
+CAREDESK_PROXY_COUNT = CONFIG.proxy_count
+AXES_CLIENT_IP_CALLABLE = "caredesk.channels.accounts.client_address"
 AXES_FAILURE_LIMIT = CONFIG.login_failure_limit
 AXES_COOLOFF_TIME = timedelta(minutes=CONFIG.login_cooloff_minutes)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

@@ -39,6 +39,21 @@ def login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> 
     return value.strip().lower() if isinstance(value, str) else None
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """The client address failed logins are counted against (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+    With no proxy (CAREDESK_PROXY_COUNT=0) it is the connection's address. Behind N proxies that
+    each append the address they saw to X-Forwarded-For, it is the N-th entry from the right: the
+    one our outermost proxy wrote, which a client cannot forge (entries further left can be).
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.CAREDESK_PROXY_COUNT
+    if not count:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    return hops[-count] if len(hops) >= count else remote
+
+
 def lockout_response(
     request: HttpRequest, response: HttpResponse | None, credentials: dict[str, Any] | None
 ) -> HttpResponse:

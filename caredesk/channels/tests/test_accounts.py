@@ -298,6 +298,23 @@ def test_one_address_guessing_many_accounts_is_locked_out(limit: int) -> None:
     assert _log_in(Client(), users[limit].email, PASSWORD, **elsewhere).status_code == 302
 
 
+def test_behind_a_proxy_clients_are_told_apart_by_the_address_the_proxy_saw(
+    limit: int, settings: Any
+) -> None:
+    """Every request comes from the proxy: without CAREDESK_PROXY_COUNT one guesser would lock
+    everyone out; with it, the address our proxy appended counts, and a forged one does not."""
+    settings.CAREDESK_PROXY_COUNT = 1
+    users = [CustomerFactory.create().user for _ in range(limit + 1)]
+    proxy = "10.0.0.2"
+    for i, user in enumerate(users[:limit]):  # the guesser forges a new left-hand address each time
+        forged = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": f"192.0.2.{i}, 203.0.113.66"}
+        assert _log_in(Client(), user.email, "wrong-guess", **forged).status_code in (200, 429)
+    guesser = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+    assert _log_in(Client(), users[limit].email, PASSWORD, **guesser).status_code == 429
+    someone_else = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.20"}
+    assert _log_in(Client(), users[limit].email, PASSWORD, **someone_else).status_code == 302
+
+
 # --- Idle sessions ---------------------------------------------------------------------------
 
 
