@@ -2,44 +2,33 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
-from caredesk.conversations.models import DONE_STATUSES, Conversation, Direction, EventKind
-from caredesk.empathy.coaching import Finding
+from caredesk.conversations import lifecycle
+from caredesk.conversations.models import Conversation, Direction, EventKind
+from caredesk.empathy.coaching import Finding, RuleSet, coach
 from caredesk.people.models import Agent
-from caredesk.replies.services import draft_coach
+from caredesk.replies.services import coach_rules, draft_coach
 
-# Words that say the customer hit technology trouble: the coach then expects an apology.
-TECH_PROBLEM = re.compile(
-    r"\b(?:error|crash\w*|bug|glitch\w*|freez\w*|frozen|outage|offline|not working|"
-    r"(?:won't|doesn't|does not|can't|cannot|couldn't) (?:load|log ?in|sign ?in|connect|open)|"
-    r"keeps? (?:crashing|freezing|failing|dropping)|"
-    r"(?:app|site|website|portal|router|wi-?fi|internet|connection|checkout|payment page) "
-    r"(?:is |was |keeps )?(?:down|broken|failing|failed|dropping))\b",
-    re.IGNORECASE,
-)
+TECH_PROBLEM = lifecycle.TECH_PROBLEM
 
 
-def coach_context(conversation: Conversation) -> dict[str, Any]:
-    """What the desk knows: the latest reading, transfers, how long the problem has run."""
+def coach_context(conversation: Conversation, *, at: datetime | None = None) -> dict[str, Any]:
+    """What the desk knows when an agent writes at `at` (now, unless the reply is back-dated):
+    the latest reading, transfers, how long the problem has run (`lifecycle.coach_context`)."""
     inbound = list(
         conversation.messages.filter(direction=Direction.INBOUND)
-        .order_by("-created_at")
-        .values_list("text", "reading")[:10]
+        .order_by("-created_at", "-pk")
+        .values_list("text", "reading")[: lifecycle.COACH_INBOUND]
     )
-    reading = next((r for _, r in inbound if r), None)
     transfers = conversation.events.filter(kind=EventKind.TRANSFERRED).count()
-    end = conversation.resolved_at if conversation.status in DONE_STATUSES else timezone.now()
-    waited = ((end or timezone.now()) - conversation.created_at).total_seconds() / 3600
-    return {
-        "reading": reading,
-        "transfers": transfers,
-        "waited_hours": round(waited, 1),
-        "tech_problem": any(TECH_PROBLEM.search(text) for text, _ in inbound),
-    }
+    return lifecycle.coach_context(
+        conversation, inbound=inbound, transfers=transfers, at=at or timezone.now()
+    )
 
 
 def placeholder_values(conversation: Conversation, agent: Agent) -> dict[str, str]:
@@ -55,5 +44,17 @@ def placeholder_values(conversation: Conversation, agent: Agent) -> dict[str, st
     }
 
 
-def conversation_coach(conversation: Conversation, draft: str) -> list[Finding]:
-    return draft_coach(draft, coach_context(conversation))
+def conversation_coach(
+    conversation: Conversation, draft: str, *, at: datetime | None = None
+) -> list[Finding]:
+    return draft_coach(draft, coach_context(conversation, at=at))
+
+
+def desk_rules() -> RuleSet:
+    """The desk's coach rules as they stand, for a caller that coaches many drafts at once."""
+    return coach_rules()
+
+
+def findings_with(draft: str, context: Mapping[str, Any], *, rules: RuleSet) -> list[Finding]:
+    """What `draft_coach` finds, with rules loaded once by the caller (the demo's bulk path)."""
+    return coach(draft, context, rules=rules)

@@ -8,8 +8,9 @@ from typing import Any
 from django.utils import timezone
 
 from caredesk import jobs
+from caredesk.conversations.lifecycle import Plan
 from caredesk.conversations.models import Conversation, Event, EventKind
-from caredesk.people.models import Agent, User
+from caredesk.people.models import User
 
 
 def event_record(
@@ -31,21 +32,14 @@ def event_record(
     return event
 
 
-def assigned_record(
-    *,
-    conversation: Conversation,
-    agent: Agent,
-    actor: User | None,
-    how: str,
-    at: datetime | None = None,
-) -> Event:
-    """An agent now owns the conversation; `how` says by what (take_next, auto, replied…)."""
-    return event_record(
-        conversation=conversation,
-        kind=EventKind.ASSIGNED,
-        actor=actor,
-        at=at,
-        agent=agent.pk,
-        agent_name=agent.name,
-        how=how,
-    )
+def plan_record(plan: Plan) -> list[Event]:
+    """Save what the lifecycle decided for one conversation: its changed fields, then each
+    event (which publishes `event.<kind>` after the commit)."""
+    conversation = plan.conversation
+    fields = plan.apply()
+    if fields:
+        conversation.save(update_fields=fields)
+    return [
+        event_record(conversation=conversation, kind=e.kind, actor=e.actor, at=e.at, **e.data)
+        for e in plan.events
+    ]

@@ -15,7 +15,8 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from caredesk.conversations.events import assigned_record
+from caredesk.conversations import lifecycle
+from caredesk.conversations.events import plan_record
 from caredesk.conversations.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -23,7 +24,6 @@ from caredesk.conversations.models import (
     Event,
     EventKind,
     Severity,
-    Status,
 )
 from caredesk.people.models import Agent, Presence, Team
 
@@ -178,12 +178,13 @@ def wait_estimate(position: int | None, now: datetime | None = None) -> WaitEsti
     )
 
 
-def take_next(*, agent: Agent, now: datetime | None = None) -> Conversation | None:
+def take_next(*, agent: Agent, at: datetime | None = None) -> Conversation | None:
     """Give the agent the first conversation in their queue that no one else has just taken.
 
     A compare-and-set update (owner still empty) makes two simultaneous presses end with two
     different conversations, on SQLite and PostgreSQL alike.
     """
+    now = at or timezone.now()
     for _attempt in range(5):
         candidates = list(queue_for_agent(agent, now).values_list("pk", flat=True)[:20])
         if not candidates:
@@ -195,11 +196,10 @@ def take_next(*, agent: Agent, now: datetime | None = None) -> Conversation | No
                 ).update(owner=agent)
                 if taken:
                     conversation = Conversation.objects.get(pk=pk)
-                    if conversation.status == Status.NEW:
-                        conversation.status = Status.OPEN
-                        conversation.save(update_fields=["status"])
-                    assigned_record(
-                        conversation=conversation, agent=agent, actor=agent.user, how="take_next"
+                    plan_record(
+                        lifecycle.assigned(
+                            conversation, agent=agent, actor=agent.user, at=now, how="take_next"
+                        )
                     )
                     return conversation
     return None
@@ -236,9 +236,8 @@ def auto_assign(*, conversation: Conversation, at: datetime | None = None) -> Ag
     taken = Conversation.objects.filter(pk=conversation.pk, owner__isnull=True).update(owner=agent)
     if not taken:
         return None
-    Conversation.objects.filter(pk=conversation.pk, status=Status.NEW).update(status=Status.OPEN)
     agent.last_assigned_at = now
     agent.save(update_fields=["last_assigned_at"])
     conversation.refresh_from_db()
-    assigned_record(conversation=conversation, agent=agent, actor=None, how="auto", at=now)
+    plan_record(lifecycle.assigned(conversation, agent=agent, actor=None, at=now, how="auto"))
     return agent

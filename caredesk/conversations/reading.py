@@ -15,20 +15,21 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from caredesk import jobs
-from caredesk.conversations.events import event_record
-from caredesk.conversations.models import Conversation, Direction, EventKind, Message, Severity
+from caredesk.conversations import lifecycle
+from caredesk.conversations.events import plan_record
+from caredesk.conversations.models import Conversation, Direction, EventKind, Message
 from caredesk.empathy.types import Reading
-from caredesk.people.models import Agent, Role
+from caredesk.text import clean_body
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +42,12 @@ REFINE_BATCH = 16
 # Leads are told at once about fresh risks only; a back-dated message is history.
 NOTIFY_WITHIN = timedelta(hours=1)
 
-# Which signal lifts a conversation to which severity, unless the team sets its own policy.
-DEFAULT_SIGNAL_POLICY: dict[str, int] = {
-    "safety": Severity.URGENT,
-    "legal_threat": Severity.URGENT,
-    "public_escalation": Severity.URGENT,
-    "churn_intent": Severity.HIGH,
-    "repeated_contact": Severity.HIGH,
-    "long_wait": Severity.HIGH,
-    "urgency": Severity.HIGH,
-}
-
 
 @lru_cache(maxsize=4)
 def _engine(path: str) -> Any:
     from caredesk.empathy.emotion import get_engine
 
-    return get_engine(path or None)
+    return get_engine(path or None, model_dir=settings.CAREDESK_MINILM_DIR)
 
 
 def engine() -> Any:
@@ -93,16 +83,6 @@ def _refine_engine(path: str) -> Any | None:
         log.warning("emotion readings are not refined: %s", error)
         return None
     return better
-
-
-def signal_policy(conversation: Conversation) -> dict[str, int]:
-    policy = dict(DEFAULT_SIGNAL_POLICY)
-    team = conversation.team
-    if team is not None and team.signal_policy:
-        for signal, severity in team.signal_policy.items():
-            if severity in Severity.values:
-                policy[signal] = int(severity)
-    return policy
 
 
 def reads_inline() -> bool:
@@ -144,6 +124,30 @@ def inbound_read(text: str) -> Reading | None:
     return text_read(text) if _reads_inline_or_broken() else None
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """A customer's text, cleaned as the services clean it, with its reading made before the
+    caller's own transaction opened. Callers that must store something else atomically with the
+    message (inbound mail marks its row stored) wrap the service in a transaction of their own;
+    reading there would hold the write lock for the engine's time, so they read ahead and pass
+    this in. It counts only for the text it was made for."""
+
+    text: str
+    reading: Reading | None
+
+
+def read_ahead(text: str) -> ReadAhead:
+    cleaned = clean_body(text)
+    return ReadAhead(cleaned, inbound_read(cleaned))
+
+
+def inbound_read_once(text: str, ahead: ReadAhead | None) -> Reading | None:
+    """`ahead`'s reading when it was made for this very text, else a fresh `inbound_read`."""
+    if ahead is not None and ahead.text == text:
+        return ahead.reading
+    return inbound_read(text)
+
+
 _refine_held: ContextVar[bool] = ContextVar("refine_held", default=False)
 
 
@@ -159,12 +163,10 @@ def refine_tasks_held() -> Iterator[None]:
 
 
 def message_arrived(*, message: Message, reading: Reading | None) -> None:
-    """Keep the reading computed before the transaction (`inbound_read`) with the new message,
-    or queue a background read for a slow engine; with a refine engine, queue a second read.
-    Runs inside the service's transaction; reads nothing itself."""
-    if reading is not None:
-        reading_keep(message=message, reading=reading)
-    elif not _reads_inline_or_broken():
+    """After the service stored a new message with the reading computed before the transaction
+    (`inbound_read`; what it does was decided by the lifecycle), queue a background read for a
+    slow engine; with a refine engine, queue a second read. Reads nothing itself."""
+    if reading is None and not _reads_inline_or_broken():
         jobs.publish(jobs.MESSAGE_UNREAD, message=message.pk)
     if not _refine_held.get() and _refines():
         jobs.publish(jobs.MESSAGE_REFINE, message=message.pk)
@@ -283,85 +285,40 @@ def _refined_keep(message_id: int, result: Reading, engine_name: str) -> bool:
 
 
 def reading_keep(*, message: Message, reading: Reading) -> None:
-    """Keep an inbound message's reading and let risk raise severity; call it inside a short
-    transaction, with the reading already computed. A second reading (the refine engine's)
-    acts only on signals the first did not have: a severity an agent has since lowered is not
-    raised again, nor the leads told twice."""
+    """Keep an inbound message's late or second reading and let risk raise severity; call it
+    inside a short transaction, with the reading already computed. A second reading (the refine
+    engine's) acts only on signals the first did not have: a severity an agent has since lowered
+    is not raised again, nor the leads told twice."""
     known = set((message.reading or {}).get("signals", ()))
     message.reading = reading.to_dict()
     message.save(update_fields=["reading"])
-    conversation = message.conversation
-    fresh = [s for s in reading.signals if s not in known]
-    latest = conversation.messages.filter(direction=Direction.INBOUND).order_by("-created_at")
-    if latest.values_list("pk", flat=True).first() == message.pk:
-        conversation.emotion = reading.emotion
-        conversation.intensity = round(reading.intensity, 3)
-        conversation.signals = list(reading.signals)
-        conversation.save(update_fields=["emotion", "intensity", "signals"])
-    # An older message read late (its engine failed on arrival and the customer wrote again
-    # since) keeps the newest reading on show, but a risk in it still acts.
-    _apply_signal_policy(conversation, fresh, message.created_at)
-
-
-def risk_raise(conversation: Conversation, signals: Sequence[str]) -> tuple[int, str] | None:
-    """The severity a reading's signals call for, and the reason, if above the current one."""
-    policy = signal_policy(conversation)
-    raised = [(policy[s], s) for s in signals if s in policy]
-    if not raised:
-        return None
-    target, _ = max(raised)
-    if target <= conversation.severity:
-        return None
-    reasons = ", ".join(sorted(s.replace("_", " ") for sev, s in raised if sev == target))
-    return target, f"risk signal: {reasons}"
-
-
-def _apply_signal_policy(conversation: Conversation, signals: Sequence[str], at: datetime) -> None:
-    raise_to = risk_raise(conversation, signals)
-    if raise_to is None:
-        return
-    target, reason = raise_to
-    from caredesk.conversations.services import severity_change
-
-    severity_change(
-        conversation=conversation,
-        actor=None,
-        severity=target,
-        reason=reason,
-        at=at,
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=message.conversation_id)
     )
-    conversation.refresh_from_db(fields=["severity"])
-    if target >= Severity.URGENT:
-        event_record(
-            conversation=conversation,
-            kind=EventKind.ESCALATED,
-            actor=None,
-            at=at,
-            signals=sorted(signals),
-            reason=reason,
-        )
-        if timezone.now() - at < NOTIFY_WITHIN:  # an import of old mail pages no one
-            jobs.publish(jobs.LEADS_ALERT, conversation=conversation.pk)
+    newest = (
+        conversation.messages.filter(direction=Direction.INBOUND)
+        .exclude(pk=message.pk)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    plan = lifecycle.message_read(
+        conversation,
+        reading=reading,
+        known=known,
+        latest=lifecycle.is_latest(message.created_at, newest),
+        at=message.created_at,
+    )
+    plan_record(plan)
+    escalation_alert(plan)
 
 
-def leads_notify(conversation_id: int) -> int:
-    """Tell every lead at once about a conversation a risk made urgent, so it never goes public."""
-    conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
-    leads = list(
-        Agent.objects.filter(role__in=(Role.LEAD, Role.ADMIN), user__is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
-    if not leads:
-        return 0
-    signals = ", ".join(s.replace("_", " ") for s in conversation.signals) or "risk"
-    return send_mail(
-        subject=f"[Caredesk] Urgent: #{conversation.pk} {conversation.subject}",
-        message=(
-            f"{conversation.customer.name}'s conversation #{conversation.pk} was raised to urgent "
-            f"({signals}).\nAny agent may take it; please make sure someone does now.\n\n"
-            f"{conversation.get_absolute_url()}\n"
-        ),
-        from_email=None,
-        recipient_list=leads,
-    )
+def escalation_alert(plan: lifecycle.Plan) -> None:
+    """Tell the leads (after the commit) when a fresh risk made a conversation urgent; an
+    import of old mail pages no one."""
+    for event in plan.events:
+        if event.kind == EventKind.ESCALATED and timezone.now() - event.at < NOTIFY_WITHIN:
+            jobs.publish(jobs.LEADS_ALERT, conversation=plan.conversation.pk)
+            return

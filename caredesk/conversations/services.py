@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -12,21 +13,22 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from caredesk.conversations import coaching, queue, reading
-from caredesk.conversations.events import assigned_record, event_record
+from caredesk.conversations import coaching, lifecycle, queue, reading
+from caredesk.conversations.events import plan_record
 from caredesk.conversations.models import (
-    DONE_STATUSES,
     Attachment,
     Channel,
     Conversation,
     Direction,
-    EventKind,
     Message,
     Rating,
     Severity,
     Status,
 )
-from caredesk.conversations.text import (
+from caredesk.customers.models import Customer
+from caredesk.empathy.types import Reading
+from caredesk.people.models import Agent, Team, User
+from caredesk.text import (
     clean_body,
     clean_line,
     clean_subject,
@@ -34,9 +36,6 @@ from caredesk.conversations.text import (
     sanitize_html,
     text_to_html,
 )
-from caredesk.customers.models import Customer
-from caredesk.empathy.types import Reading
-from caredesk.people.models import Agent, Team, User
 
 
 def _check_attachments(files: Sequence[UploadedFile]) -> None:
@@ -51,6 +50,39 @@ def _check_attachments(files: Sequence[UploadedFile]) -> None:
             )
 
 
+# The HTML of plain text, remembered: the demo's bulk path writes the same texts many times.
+_plain_html = lru_cache(maxsize=4096)(text_to_html)
+
+
+def message_new(
+    *,
+    conversation: Conversation,
+    direction: Direction,
+    text: str,
+    author: User | None,
+    channel: str,
+    at: datetime,
+    html: str = "",
+    external_id: str = "",
+    findings: list[dict[str, Any]] | None = None,
+    reading: dict[str, Any] | None = None,
+) -> Message:
+    """The unsaved message row (cleaned text, its HTML, the reading found before the write, as
+    stored); the services save it, the demo's bulk path inserts many at once."""
+    return Message(
+        conversation=conversation,
+        direction=direction,
+        text=text,
+        html=sanitize_html(html) if html else _plain_html(text),
+        author=author,
+        channel=channel,
+        external_id=external_id[:255],
+        created_at=at,
+        findings=findings,
+        reading=reading,
+    )
+
+
 def _message_create(
     *,
     conversation: Conversation,
@@ -63,18 +95,21 @@ def _message_create(
     at: datetime | None = None,
     attachments: Sequence[UploadedFile] = (),
     findings: list[dict[str, Any]] | None = None,
+    found: Reading | None = None,
 ) -> Message:
-    message = Message.objects.create(
+    message = message_new(
         conversation=conversation,
         direction=direction,
         text=text,
-        html=sanitize_html(html) if html else text_to_html(text),
+        html=html,
         author=author,
         channel=channel,
-        external_id=external_id[:255],
-        created_at=at or timezone.now(),
+        external_id=external_id,
+        at=at or timezone.now(),
         findings=findings,
+        reading=found.to_dict() if found is not None else None,
     )
+    message.save(force_insert=True)
     for f in attachments:
         Attachment.objects.create(
             message=message,
@@ -89,7 +124,9 @@ def _message_create(
 def _inbound_add(*, conversation: Conversation, found: Reading | None, **fields: Any) -> Message:
     """Store what the customer wrote with the reading found before the transaction; with none
     (a slow or failing engine) it is read in the background, never lost."""
-    message = _message_create(conversation=conversation, direction=Direction.INBOUND, **fields)
+    message = _message_create(
+        conversation=conversation, direction=Direction.INBOUND, found=found, **fields
+    )
     reading.message_arrived(message=message, reading=found)
     return message
 
@@ -107,32 +144,32 @@ def conversation_create(
     external_id: str = "",
     attachments: Sequence[UploadedFile] = (),
     at: datetime | None = None,
+    ahead: reading.ReadAhead | None = None,
 ) -> Conversation:
     """Open a conversation for one customer problem; it joins the fair queue at once.
 
     The text is read before the transaction opens: a slow engine never holds the write lock,
-    and a failing one never loses what the customer wrote."""
+    and a failing one never loses what the customer wrote. A caller that wraps this in its own
+    transaction reads ahead (`reading.read_ahead`) and passes the result as `ahead`."""
     subject = clean_subject(subject)
     text = clean_body(text)
     _check_attachments(attachments)
-    found = reading.inbound_read(text)
+    found = reading.inbound_read_once(text, ahead)
     now = at or timezone.now()
     with transaction.atomic():
-        conversation = Conversation(
+        conversation = lifecycle.conversation_new(
             customer=customer,
             subject=subject,
             channel=channel,
             team=team,
             severity=severity,
-            created_at=now,
-            queued_at=now,
-            last_message_at=now,
+            at=now,
         )
         conversation.full_clean()
         conversation.save()
-        event_record(
-            conversation=conversation, kind=EventKind.CREATED, actor=author, at=now, channel=channel
-        )
+        plan = lifecycle.conversation_opened(conversation, actor=author, at=now, reading=found)
+        plan_record(plan)
+        reading.escalation_alert(plan)
         _inbound_add(
             conversation=conversation,
             found=found,
@@ -159,21 +196,24 @@ def customer_message_add(
     external_id: str = "",
     attachments: Sequence[UploadedFile] = (),
     at: datetime | None = None,
+    ahead: reading.ReadAhead | None = None,
 ) -> Message:
     """A customer writes again; a resolved conversation reopens rather than starting over.
     The text is read before the transaction opens (see `conversation_create`)."""
     text = clean_body(text)
     _check_attachments(attachments)
-    found = reading.inbound_read(text)
+    found = reading.inbound_read_once(text, ahead)
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        conversation = _locked(conversation)
         if conversation.merged_into_id:
-            conversation = Conversation.objects.get(pk=conversation.merged_into_id)
+            conversation = _locked(Conversation(pk=conversation.merged_into_id))
         now = at or timezone.now()
-        if conversation.status in DONE_STATUSES:
-            _reopen(conversation, actor=author, now=now, reason="customer wrote again")
-        elif conversation.status == Status.WAITING_ON_CUSTOMER:
-            _set_status(conversation, Status.WAITING_ON_US, actor=author, now=now)
+        newest = (
+            conversation.messages.filter(direction=Direction.INBOUND)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
         message = _inbound_add(
             conversation=conversation,
             found=found,
@@ -185,53 +225,17 @@ def customer_message_add(
             at=now,
             attachments=attachments,
         )
-        event_record(
-            conversation=conversation,
-            kind=EventKind.CUSTOMER_REPLIED,
+        plan = lifecycle.customer_wrote(
+            conversation,
             actor=author,
             at=now,
             message=message.pk,
+            reading=found,
+            newest_other_inbound_at=newest,
         )
-        conversation.last_message_at = now
-        conversation.save(update_fields=["last_message_at"])
+        plan_record(plan)
+        reading.escalation_alert(plan)
     return message
-
-
-def _change(
-    conversation: Conversation,
-    field: str,
-    new: object,
-    kind: EventKind,
-    *,
-    actor: User | None,
-    now: datetime | None,
-    **data: object,
-) -> bool:
-    """Set one field and record the change with its old and new value; no event if unchanged."""
-    old = getattr(conversation, field)
-    if old == new:
-        return False
-    setattr(conversation, field, new)
-    conversation.save(update_fields=[field])
-    event_record(
-        conversation=conversation, kind=kind, actor=actor, at=now, old=old, new=new, **data
-    )
-    return True
-
-
-def _set_status(
-    conversation: Conversation, status: Status, *, actor: User | None, now: datetime
-) -> None:
-    _change(conversation, "status", status, EventKind.STATUS_CHANGED, actor=actor, now=now)
-
-
-def _take_ownership(conversation: Conversation, agent: Agent, now: datetime) -> None:
-    if conversation.owner_id is None:
-        conversation.owner = agent
-        conversation.save(update_fields=["owner"])
-        assigned_record(
-            conversation=conversation, agent=agent, actor=agent.user, how="replied", at=now
-        )
 
 
 def reply_send(
@@ -251,12 +255,12 @@ def reply_send(
     """
     text = clean_body(text)
     _check_attachments(attachments)
-    if findings is None:
-        findings = [f.to_dict() for f in coaching.conversation_coach(conversation, text)]
     now = at or timezone.now()
+    if findings is None:  # coached on the conversation as it stands, not the caller's copy
+        current = Conversation.objects.get(pk=conversation.pk)
+        findings = [f.to_dict() for f in coaching.conversation_coach(current, text, at=now)]
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        _take_ownership(conversation, agent, now)
+        conversation = _locked(conversation)
         message = _message_create(
             conversation=conversation,
             direction=Direction.OUTBOUND,
@@ -267,25 +271,21 @@ def reply_send(
             attachments=attachments,
             findings=findings,
         )
-        fields = ["last_message_at"]
-        conversation.last_message_at = now
-        if conversation.first_response_at is None:
-            conversation.first_response_at = now
-            fields.append("first_response_at")
-        conversation.save(update_fields=fields)
-        event_record(
-            conversation=conversation,
-            kind=EventKind.REPLIED,
-            actor=agent.user,
-            at=now,
-            message=message.pk,
-            agent=agent.pk,
+        plan_record(
+            lifecycle.agent_replied(
+                conversation, agent=agent, at=now, message=message.pk, resolve=resolve
+            )
         )
-        if resolve:
-            _resolve(conversation, agent, now)
-        elif conversation.status not in DONE_STATUSES:
-            _set_status(conversation, Status.WAITING_ON_CUSTOMER, actor=agent.user, now=now)
     return message
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    """The conversation, locked for this transaction, with what the lifecycle reads."""
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("owner", "team")
+        .get(pk=conversation.pk)
+    )
 
 
 @transaction.atomic
@@ -303,13 +303,7 @@ def note_add(
         channel=conversation.channel,
         at=now,
     )
-    event_record(
-        conversation=conversation,
-        kind=EventKind.NOTED,
-        actor=agent.user,
-        at=now,
-        message=message.pk,
-    )
+    plan_record(lifecycle.noted(conversation, agent=agent, at=now, message=message.pk))
     return message
 
 
@@ -318,55 +312,20 @@ def conversation_assign(
     *, conversation: Conversation, agent: Agent, actor: User, at: datetime | None = None
 ) -> None:
     now = at or timezone.now()
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    conversation.owner = agent
-    fields = ["owner"]
-    if conversation.status == Status.NEW:
-        conversation.status = Status.OPEN
-        fields.append("status")
-    conversation.save(update_fields=fields)
-    assigned_record(conversation=conversation, agent=agent, actor=actor, how="assigned", at=now)
+    conversation = _locked(conversation)
+    plan_record(lifecycle.assigned(conversation, agent=agent, actor=actor, at=now, how="assigned"))
 
 
-def transfer_move(
-    conversation: Conversation,
-    *,
-    to_agent: Agent | None,
-    to_team: Team | None,
-    agent_teams: Sequence[Team],
-) -> dict[str, Any]:
-    """Move owner, team and queue place for a transfer (unsaved); returns the event's data.
-
-    An agent in another team takes the conversation into their first team (by name); a transfer
-    to a team alone puts it back in the queue at the place the customer earned by waiting.
-    """
-    from_owner = conversation.owner
-    team = conversation.team
-    joins_other_team = team is not None and agent_teams and team not in agent_teams
-    if to_team is None and to_agent is not None and joins_other_team:
-        to_team = agent_teams[0]
-    if to_team is not None:
-        conversation.team = to_team
-    conversation.owner = to_agent
-    if to_agent is None:
-        conversation.queued_at = conversation.created_at
-    if conversation.status == Status.NEW:
-        conversation.status = Status.OPEN
-    return {
-        "from_agent": from_owner.pk if from_owner else None,
-        "from_agent_name": from_owner.name if from_owner else "",
-        "to_agent": to_agent.pk if to_agent else None,
-        "to_agent_name": to_agent.name if to_agent else "",
-        "to_team": to_team.pk if to_team else None,
-        "to_team_name": to_team.name if to_team else "",
-    }
+def agent_teams_by_name(agent: Agent) -> list[Team]:
+    """An agent's teams in the order the transfer rule picks from (by name)."""
+    return sorted(agent.teams.all(), key=lambda t: t.name)
 
 
 @transaction.atomic
 def conversation_transfer(
     *,
     conversation: Conversation,
-    actor: Agent,
+    actor: User,
     note: str,
     to_agent: Agent | None = None,
     to_team: Team | None = None,
@@ -381,28 +340,20 @@ def conversation_transfer(
                 "already tried, and what is next — so they never have to repeat it."
             }
         )
-    if to_agent is None and to_team is None:
-        raise ValidationError({"to": "Choose an agent or a team to transfer to."})
-    if to_agent is not None and to_agent.pk == (conversation.owner_id or 0) and to_team is None:
-        raise ValidationError({"to": "The conversation is already with that agent."})
     if len(note) > settings.CAREDESK_MAX_MESSAGE_CHARS:
         raise ValidationError({"note": "The handoff note is too long."})
     now = at or timezone.now()
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    moved = transfer_move(
-        conversation,
-        to_agent=to_agent,
-        to_team=to_team,
-        agent_teams=list(to_agent.teams.all()) if to_agent and to_team is None else [],
-    )
-    conversation.save(update_fields=["team", "owner", "queued_at", "status"])
-    event_record(
-        conversation=conversation,
-        kind=EventKind.TRANSFERRED,
-        actor=actor.user,
-        at=now,
-        note=note,
-        **moved,
+    conversation = _locked(conversation)
+    plan_record(
+        lifecycle.transferred(
+            conversation,
+            actor=actor,
+            note=note,
+            to_agent=to_agent,
+            to_team=to_team,
+            agent_teams=agent_teams_by_name(to_agent) if to_agent and to_team is None else [],
+            at=now,
+        )
     )
     if to_agent is None and conversation.team is not None and conversation.team.auto_assign:
         queue.auto_assign(conversation=conversation, at=now)
@@ -418,29 +369,16 @@ def severity_change(
     reason: str = "",
     at: datetime | None = None,
 ) -> None:
-    if severity not in Severity.values:
-        raise ValidationError({"severity": "Choose a severity: low, normal, high or urgent."})
     reason = clean_line(reason, field="reason", max_chars=500)
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    _change(
-        conversation,
-        "severity",
-        severity,
-        EventKind.SEVERITY_CHANGED,
-        actor=actor,
-        now=at,
-        reason=reason,
-    )
-
-
-def _resolve(conversation: Conversation, agent: Agent, now: datetime) -> None:
-    conversation.status = Status.RESOLVED
-    conversation.resolved_at = now
-    if conversation.owner_id is None:
-        conversation.owner = agent
-    conversation.save(update_fields=["status", "resolved_at", "owner"])
-    event_record(
-        conversation=conversation, kind=EventKind.RESOLVED, actor=agent.user, at=now, agent=agent.pk
+    conversation = _locked(conversation)
+    plan_record(
+        lifecycle.severity_changed(
+            conversation,
+            actor=actor,
+            severity=severity,
+            reason=reason,
+            at=at or timezone.now(),
+        )
     )
 
 
@@ -448,21 +386,8 @@ def _resolve(conversation: Conversation, agent: Agent, now: datetime) -> None:
 def conversation_resolve(
     *, conversation: Conversation, agent: Agent, at: datetime | None = None
 ) -> None:
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if conversation.status in DONE_STATUSES:
-        raise ValidationError({"status": "This conversation is already resolved."})
-    _resolve(conversation, agent, at or timezone.now())
-
-
-def _reopen(conversation: Conversation, *, actor: User | None, now: datetime, reason: str) -> None:
-    conversation.status = Status.OPEN if conversation.owner_id else Status.NEW
-    conversation.resolved_at = None
-    conversation.closed_at = None
-    conversation.queued_at = now
-    conversation.save(update_fields=["status", "resolved_at", "closed_at", "queued_at"])
-    event_record(
-        conversation=conversation, kind=EventKind.REOPENED, actor=actor, at=now, reason=reason
-    )
+    conversation = _locked(conversation)
+    plan_record(lifecycle.resolved(conversation, agent=agent, at=at or timezone.now()))
 
 
 CLOSE_AFTER_DAYS = 7
@@ -471,18 +396,13 @@ CLOSE_AFTER_DAYS = 7
 @transaction.atomic
 def conversation_close(*, conversation: Conversation, at: datetime | None = None) -> None:
     """A resolved conversation closes for good; a customer writing again then reopens it."""
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if conversation.status != Status.RESOLVED:
-        raise ValidationError({"status": "Only a resolved conversation can be closed."})
-    now = at or timezone.now()
-    conversation.closed_at = now
-    conversation.save(update_fields=["closed_at"])
-    _set_status(conversation, Status.CLOSED, actor=None, now=now)
+    conversation = _locked(conversation)
+    plan_record(lifecycle.closed(conversation, at=at or timezone.now()))
 
 
-def conversations_close_resolved(*, now: datetime | None = None) -> int:
+def conversations_close_resolved(*, at: datetime | None = None) -> int:
     """Close what was resolved more than `CLOSE_AFTER_DAYS` ago and not reopened."""
-    now = now or timezone.now()
+    now = at or timezone.now()
     due = Conversation.objects.filter(
         status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=CLOSE_AFTER_DAYS)
     ).values_list("pk", flat=True)[:1000]
@@ -494,13 +414,13 @@ def conversations_close_resolved(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def conversation_reopen(*, conversation: Conversation, actor: User, reason: str = "") -> None:
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if conversation.status not in DONE_STATUSES:
-        raise ValidationError({"status": "Only a resolved or closed conversation can be reopened."})
-    if conversation.merged_into_id:
-        raise ValidationError({"status": "A merged conversation lives on in the one it joined."})
-    _reopen(conversation, actor=actor, now=timezone.now(), reason=reason or "reopened by agent")
+def conversation_reopen(
+    *, conversation: Conversation, actor: User, reason: str = "", at: datetime | None = None
+) -> None:
+    conversation = _locked(conversation)
+    plan_record(
+        lifecycle.reopened(conversation, actor=actor, at=at or timezone.now(), reason=reason)
+    )
 
 
 @transaction.atomic
@@ -508,46 +428,14 @@ def conversation_merge(
     *, source: Conversation, target: Conversation, agent: Agent, at: datetime | None = None
 ) -> Conversation:
     """Fold a duplicate into the conversation that remains; nothing is lost, both histories stay."""
-    if source.pk == target.pk:
-        raise ValidationError({"target": "A conversation cannot be merged into itself."})
-    if source.customer_id != target.customer_id:
-        raise ValidationError({"target": "Only conversations of the same customer can be merged."})
-    if target.merged_into_id:
-        raise ValidationError(
-            {
-                "target": "That conversation was itself merged; merge into "
-                f"#{target.merged_into_id} instead."
-            }
-        )
-    if source.merged_into_id:
-        raise ValidationError({"source": "This conversation is already merged."})
     now = at or timezone.now()
-    source = Conversation.objects.select_for_update().get(pk=source.pk)
-    target = Conversation.objects.select_for_update().get(pk=target.pk)
-    moved = Message.objects.filter(conversation=source).update(conversation=target)
-    source.merged_into = target
-    source.status = Status.CLOSED
-    source.closed_at = now
-    source.save(update_fields=["merged_into", "status", "closed_at"])
-    event_record(
-        conversation=source,
-        kind=EventKind.MERGED,
-        actor=agent.user,
-        at=now,
-        into=target.pk,
-        messages=moved,
-    )
-    event_record(
-        conversation=target,
-        kind=EventKind.MERGED,
-        actor=agent.user,
-        at=now,
-        merged_from=source.pk,
-        messages=moved,
-        subject=source.subject,
-    )
-    target.last_message_at = max(target.last_message_at, source.last_message_at)
-    target.save(update_fields=["last_message_at"])
+    source = _locked(source)
+    target = _locked(target)
+    moved = Message.objects.filter(conversation=source).count()
+    away, into = lifecycle.merged(source, target, actor=agent.user, at=now, moved=moved)
+    Message.objects.filter(conversation=source).update(conversation=target)
+    plan_record(away)
+    plan_record(into)
     return target
 
 
@@ -567,18 +455,13 @@ def rating_submit(
     )
     if conversation.customer.user_id != user.pk:
         raise PermissionDenied("Only the customer can rate their conversation.")
-    if conversation.status not in DONE_STATUSES:
-        raise ValidationError({"rating": "You can rate the conversation once it is resolved."})
-    errors = {}
-    for name, value in (("satisfaction", satisfaction), ("effort", effort)):
-        if not isinstance(value, int) or not 1 <= value <= 5:
-            errors[name] = f"Choose {name} from 1 to 5."
-    if errors:
-        raise ValidationError(errors)
+    now = at or timezone.now()
+    plan = lifecycle.rated(
+        conversation, actor=user, satisfaction=satisfaction, effort=effort, at=now
+    )
     comment = clean_text(comment, field="comment")
     if len(comment) > 2000:
         raise ValidationError({"comment": "Keep the comment under 2,000 characters."})
-    now = at or timezone.now()
     rating, _ = Rating.objects.update_or_create(
         conversation=conversation,
         defaults={
@@ -588,12 +471,5 @@ def rating_submit(
             "created_at": now,
         },
     )
-    event_record(
-        conversation=conversation,
-        kind=EventKind.RATED,
-        actor=user,
-        at=now,
-        satisfaction=satisfaction,
-        effort=effort,
-    )
+    plan_record(plan)
     return rating

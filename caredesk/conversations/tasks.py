@@ -37,13 +37,8 @@ def close_resolved_conversations() -> None:
     services.conversations_close_resolved()
 
 
-@db_task(retries=3, retry_delay=60)
-def notify_leads_task(conversation: int) -> None:
-    reading.leads_notify(conversation)
-
-
 def jobs_subscribe() -> None:
     """What this app runs after a commit (`caredesk.jobs`); called from `AppConfig.ready`."""
     jobs.subscribe(jobs.MESSAGE_UNREAD, read_message_task)
     jobs.subscribe(jobs.MESSAGE_REFINE, refine_message_task)
-    jobs.subscribe(jobs.LEADS_ALERT, notify_leads_task)
+    # jobs.LEADS_ALERT is sent by outbound e-mail (channels/email/tasks.py), like every mail.

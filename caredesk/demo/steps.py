@@ -67,7 +67,7 @@ class Resolve:
 
 @dataclass(frozen=True)
 class Close:
-    """No service closes a resolved conversation yet; the writers record what one would."""
+    """A resolved conversation closes for good (`conversation_close`)."""
 
     at: datetime
 

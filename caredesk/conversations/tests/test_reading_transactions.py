@@ -14,6 +14,9 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
+from caredesk.channels.email.inbound import inbound_mail_receive
+from caredesk.channels.email.models import InboundStatus
+from caredesk.channels.tests.email.inbound_support import mail, wire
 from caredesk.conversations import reading
 from caredesk.conversations.models import Conversation, Direction, Message, Severity
 from caredesk.conversations.services import reply_send
@@ -32,8 +35,10 @@ class FailingEngine(LinearEngine):
     """An engine that breaks on every message (a model that failed to load, a bug)."""
 
     name = "failing"
+    calls: ClassVar[list[str]] = []
 
     def analyze(self, text: str) -> Reading:
+        self.calls.append(text)
         raise RuntimeError("the engine broke")
 
 
@@ -134,9 +139,10 @@ def test_a_broken_refine_engine_leaves_the_first_reading(
     settings, team, django_capture_on_commit_callbacks
 ) -> None:
     use(settings, None, FailingEngine)
-    with django_capture_on_commit_callbacks(execute=True) as queued:
+    FailingEngine.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
         c = make_conversation(team=team, text=LEGAL)
-    assert queued  # the refine task ran, and failed quietly
+    assert FailingEngine.calls == [LEGAL]  # the refine task ran, and failed quietly
     message = c.messages.get()
     assert message.reading and message.reading["engine"] == "linear"
     read_unread_messages.call_local()  # the sweep tries again, and fails quietly too
@@ -171,6 +177,12 @@ def test_no_engine_reads_inside_a_transaction(
     conversation = Conversation.objects.get(pk=ids[0])
     assert conversation.severity == Severity.URGENT  # the signal policy still acted
     reply_send(conversation=conversation, agent=agent, text="Sorry, I'm on it now.")
+    # Inbound mail stores its row and the message in one transaction of its own: read ahead.
+    mail_in = inbound_mail_receive(raw=wire(mail(text=LEGAL)), source="127.0.0.1")
+    assert mail_in.status == InboundStatus.STORED
+    assert mail_in.stored_message_id is not None
+    by_mail = Message.objects.get(pk=mail_in.stored_message_id)
+    assert by_mail.reading and by_mail.reading["engine"] == "outside-refine"
     # Background paths: a slow engine's task, the sweep, and the sweep's refining in batches.
     use(settings, OutsideSlowEngine, OutsideRefineEngine)
     c = make_conversation(team=team, text="Where is my parcel?")

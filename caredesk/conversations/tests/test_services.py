@@ -68,12 +68,12 @@ def test_transfer_requires_a_handoff_note(agent: Agent, team: Team) -> None:
     c = make_conversation(team=team)
     services.conversation_assign(conversation=c, agent=agent, actor=agent.user)
     with pytest.raises(ValidationError, match="handoff note"):
-        services.conversation_transfer(conversation=c, actor=agent, note="  ", to_agent=other)
+        services.conversation_transfer(conversation=c, actor=agent.user, note="  ", to_agent=other)
     c.refresh_from_db()
     assert c.owner == agent
     services.conversation_transfer(
         conversation=c,
-        actor=agent,
+        actor=agent.user,
         to_agent=other,
         note="Refund approved by billing; needs the bank reference.",
     )
@@ -90,7 +90,7 @@ def test_transfer_to_a_team_returns_to_the_queue_keeping_the_customers_place(
     services.conversation_assign(conversation=c, agent=agent, actor=agent.user)
     services.conversation_transfer(
         conversation=c,
-        actor=agent,
+        actor=agent.user,
         to_team=other_team,
         note="Technical fault with the router, not billing.",
     )
@@ -106,7 +106,7 @@ def test_people_per_problem_counts_distinct_agents_from_events(team: Team) -> No
     services.reply_send(conversation=c, agent=a, text="Let me look into this for you today.")
     services.reply_send(conversation=c, agent=a, text="Found it; checking with billing now.")
     assert selectors.people_per_problem(c) == 1
-    services.conversation_transfer(conversation=c, actor=a, to_agent=b, note="Needs a refund.")
+    services.conversation_transfer(conversation=c, actor=a.user, to_agent=b, note="Needs a refund.")
     services.reply_send(conversation=c, agent=b, text="I've issued the refund; it lands by Friday.")
     services.note_add(conversation=c, agent=lead, text="Nice work.")
     assert selectors.people_per_problem(c) == 2

@@ -43,7 +43,7 @@ def test_conversation_page_shows_handoff_first_history_and_people_count(
     reply_send(conversation=c, agent=other, text="Checking the line now.")
     conversation_transfer(
         conversation=c,
-        actor=other,
+        actor=other.user,
         to_agent=agent,
         note="Line test shows packet loss; needs an engineer visit.",
     )

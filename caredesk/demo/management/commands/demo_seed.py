@@ -34,7 +34,17 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 fast=options["fast"],
                 reset=options["reset"],
+                progress=self._progress,
             )
         except (DemoExistsError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        self.stderr.write("")
         self.stdout.write("\n".join(summary.lines()))
+
+    def _progress(self, done: int, size: int) -> None:
+        """A progress bar on stderr for the bulk path (which writes in batches)."""
+        width = 40
+        filled = width * done // max(size, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stderr.write(f"\r  [{bar}] {done:,}/{size:,} conversations", ending="")
+        self.stderr.flush()

@@ -1,0 +1,83 @@
+"""How fast the demo's bulk path makes a desk (run by hand, never in CI).
+
+    .venv/bin/python bench/bench_bulk.py                     # 10,000 conversations
+    .venv/bin/python bench/bench_bulk.py --size 100000
+    .venv/bin/python bench/bench_bulk.py --size 2000 --profile   # where the time goes
+
+A fresh SQLite database in a temporary folder is filled with `demo_seed(fast=True)`, the same
+path as `manage.py demo_seed --fast`. Printed: conversations per second (wall clock) and CPU
+seconds for the whole run, the generator's rate beside the raw insert rate of the same rows
+(the time spent in `bulk_create`, measured in the same run), and the projection to 1,000,000
+conversations (issue 13's target: under 15 minutes on SQLite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 1_000_000
+TARGET_SECONDS = 15 * 60
+
+
+def _setup(data_dir: Path) -> None:
+    """Point Caredesk at the benchmark's data folder before Django reads its settings."""
+    os.environ["CAREDESK_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "caredesk.settings"
+    os.environ.setdefault("CAREDESK_EMOTION_REFINE_ENGINE", "")  # the seed refines nothing
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--profile", action="store_true", help="print the 25 costliest calls")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="caredesk-bulk-") as folder:
+        _setup(Path(folder))
+        from django.core.management import call_command
+
+        from caredesk.demo.generator import demo_seed
+
+        call_command("migrate", verbosity=0)
+        profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        summary = demo_seed(size=args.size, seed=args.seed, fast=True)
+        if profiler is not None:
+            profiler.disable()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(summary)
+        rate = args.size / wall
+        projected = TARGET / rate
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"\n{args.size:,} conversations: {wall:.1f} s wall, {cpu:.1f} s CPU, "
+            f"{rate:,.0f} conversations/s, peak memory {peak:,.0f} MiB"
+        )
+        print(f"  {summary.rate_line().strip()}")
+        size = sum(p.stat().st_size for p in Path(folder).rglob("*.sqlite3*")) / 2**20
+        print(
+            f"  projected {TARGET:,}: {projected / 60:.1f} min "
+            f"({'within' if projected <= TARGET_SECONDS else 'over'} the 15 min target); "
+            f"database {size:,.0f} MiB"
+        )
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
