@@ -19,14 +19,16 @@ E_COACH_RULES = "caredesk.E003"
 E_FROM_EMAIL = "caredesk.E004"
 E_EMAIL_PORT = "caredesk.E005"
 E_REDIS_URL = "caredesk.E006"
+# Inbound mail's checks (E011-E013) are the channels app's: caredesk/channels/email/checks.py.
 W_REFINE_MODEL = "caredesk.W001"
+W_FROM_NOT_DESK = "caredesk.W021"  # outbound mail (W021-: apart from the rest)
 
 
 def _engine_problem(path: str) -> str | None:
     from caredesk.empathy.emotion import get_engine
 
     try:
-        get_engine(path or None)
+        get_engine(path or None, model_dir=settings.CAREDESK_MINILM_DIR)
     except Exception as exc:  # an import, attribute or type error: all mean "cannot build it"
         return f"{type(exc).__name__}: {exc}"
     return None
@@ -71,7 +73,7 @@ def _refine_model_check(path: str) -> list[CheckMessage]:
     from caredesk.empathy.emotion.minilm import ModelMissing
 
     try:
-        getattr(get_engine(path), "ready", lambda: None)()
+        getattr(get_engine(path, model_dir=settings.CAREDESK_MINILM_DIR), "ready", lambda: None)()
     except ModelMissing as exc:
         return [
             Warning(
@@ -136,6 +138,24 @@ def redis_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
                 f"CAREDESK_REDIS_URL={url!r} is not a Redis URL.",
                 hint="For example redis://127.0.0.1:6379/0.",
                 id=E_REDIS_URL,
+            )
+        ]
+    return []
+
+
+@register("caredesk")
+def reply_address_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The desk's mails ask for answers at CAREDESK_FROM_EMAIL (their Reply-To); an address the
+    desk's own listener refuses would bounce every customer's answer."""
+    addresses = {a.lower() for a in settings.CAREDESK_DESK_ADDRESSES}
+    if addresses and settings.DEFAULT_FROM_EMAIL.lower() not in addresses:
+        return [
+            Warning(
+                f"CAREDESK_FROM_EMAIL={settings.DEFAULT_FROM_EMAIL!r} is not one of "
+                "CAREDESK_DESK_ADDRESSES, so `caredesk smtpd` refuses customers' answers to it.",
+                hint="Add it to CAREDESK_DESK_ADDRESSES, unless another server receives it "
+                "(IMAP polling).",
+                id=W_FROM_NOT_DESK,
             )
         ]
     return []

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Substr
 
 from caredesk.conversations.models import (
     NOT_DONE_STATUSES,
@@ -19,11 +20,45 @@ from caredesk.conversations.models import (
     Message,
     Status,
 )
+from caredesk.customers.models import Customer
 from caredesk.people.models import Agent, User
-from caredesk.people.selectors import agent_of, conversations_visible_to
+from caredesk.people.selectors import agent_of, conversation_filter
 
 PAGE_SIZE = 50
 INBOX_VIEWS = ("queue", "mine", "team", "waiting")
+HISTORY_LIMIT = 50
+# Twice what the side panel shows, so `truncatechars` still sees where the text goes on.
+PREVIEW_CHARS = 600
+
+
+def conversations_visible_to(user: User | Any) -> QuerySet[Conversation]:
+    """The conversations the user may see; who may see what is decided in
+    `people.selectors.conversation_filter`."""
+    return Conversation.objects.filter(conversation_filter(user))
+
+
+def customer_history(
+    customer: Customer, *, exclude: Conversation | None = None, limit: int = HISTORY_LIMIT
+) -> QuerySet[Conversation]:
+    """Every conversation of the customer with its messages (not internal notes), newest first.
+
+    Shown whole on every conversation page, whichever team handled it, so that no agent asks the
+    customer to repeat what they already told another team.
+    """
+    qs = Conversation.objects.filter(customer=customer).select_related("owner__user", "team")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    # Only what a history shows: no readings, findings or HTML to decode, and a short preview
+    # for the conversation page's side panel (truncating a long text whole is costly).
+    messages = (
+        Message.objects.exclude(direction=Direction.NOTE)
+        .select_related("author")
+        .defer("html", "reading", "findings")
+        .annotate(preview=Substr("text", 1, PREVIEW_CHARS))
+    )
+    return qs.order_by("-created_at").prefetch_related(Prefetch("messages", queryset=messages))[
+        :limit
+    ]
 
 
 def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:

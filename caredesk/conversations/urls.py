@@ -20,3 +20,11 @@ urlpatterns = [
     path("c/<int:pk>/merge/", views.merge, name="merge"),
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
 ]
+
+# The coach in the reply box: mounted by caredesk/urls.py under replies/ with the saved replies, so
+# its names (`replies:coach`, …) and paths stay what the templates use.
+coach_urlpatterns = [
+    path("coach/<int:pk>/", views.coach, name="coach"),
+    path("coach/<int:pk>/apply/", views.coach_apply, name="apply"),
+    path("coach/<int:pk>/insert/", views.coach_insert, name="insert"),
+]

@@ -13,14 +13,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.conversations import queue, selectors, services
+from caredesk.conversations.coaching import conversation_coach, placeholder_values
 from caredesk.conversations.forms import MergeForm, NoteForm, ReplyForm, SeverityForm, TransferForm
 from caredesk.conversations.models import Conversation, Severity
+from caredesk.conversations.selectors import conversations_visible_to, customer_history
 from caredesk.customers.models import Customer
-from caredesk.customers.selectors import customer_history
+from caredesk.empathy.coaching import apply_rewrite
 from caredesk.forms import add_service_errors
 from caredesk.people.decorators import AgentRequest, agent_required
 from caredesk.people.models import Agent, Team
-from caredesk.people.selectors import conversations_visible_to
+from caredesk.replies import selectors as reply_selectors
+from caredesk.replies.forms import ApplyForm, CoachForm, InsertForm
+from caredesk.replies.services import saved_reply_render
 
 INBOX_TITLES = {
     "queue": "Queue",
@@ -174,7 +178,7 @@ def transfer(request: AgentRequest, pk: int) -> HttpResponse:
     def action(c: Conversation, data: dict[str, Any]) -> str:
         services.conversation_transfer(
             conversation=c,
-            actor=request.agent,
+            actor=request.user,
             note=data["note"],
             to_agent=data["to_agent"],
             to_team=data["to_team"],
@@ -245,3 +249,69 @@ def customer_detail(request: AgentRequest, pk: int) -> HttpResponse:
         raise Http404("No such customer.")
     history = customer_history(customer)
     return render(request, "desk/customer.html", {"customer": customer, "history": history})
+
+
+# The coach in the reply box (htmx partials). It lives with the conversation it reads; the rules,
+# saved replies and `draft_coach` are the replies app's. Its routes keep their `replies:` names
+# and /replies/coach/ paths (caredesk/urls.py mounts `urls.coach_urlpatterns` there).
+
+
+def _reply_box(
+    request: AgentRequest, conversation: Conversation, text: str, status: int = 200
+) -> HttpResponse:
+    found = conversation_coach(conversation, text) if text.strip() else []
+    context = {
+        "conversation": conversation,
+        "saved_replies": reply_selectors.saved_replies_for(request.agent),
+        **reply_selectors.coach_view(text, found),
+    }
+    return render(request, "replies/_reply_box.html", context, status=status)
+
+
+def _coached(request: AgentRequest, pk: int) -> Conversation:
+    qs = conversations_visible_to(request.user).select_related("customer", "team")
+    return get_object_or_404(qs, pk=pk)
+
+
+@require_POST
+@agent_required
+def coach(request: AgentRequest, pk: int) -> HttpResponse:
+    """Findings for the draft as the agent types (debounced by htmx)."""
+    conversation = _coached(request, pk)
+    form = CoachForm(request.POST)
+    text = form.cleaned_data["text"] if form.is_valid() else ""
+    found = conversation_coach(conversation, text) if text.strip() else []
+    context = {"conversation": conversation, **reply_selectors.coach_view(text, found)}
+    return render(request, "replies/_findings.html", context)
+
+
+@require_POST
+@agent_required
+def coach_apply(request: AgentRequest, pk: int) -> HttpResponse:
+    """One click applies a rewrite; the coach then reads the new draft again."""
+    conversation = _coached(request, pk)
+    form = ApplyForm(request.POST)
+    if not form.is_valid():
+        return _reply_box(request, conversation, request.POST.get("text", ""), status=400)
+    text = form.cleaned_data["text"]
+    found = conversation_coach(conversation, text)
+    i, j = form.cleaned_data["finding"], form.cleaned_data["rewrite"]
+    if i < len(found) and j < len(found[i].rewrites):
+        text = apply_rewrite(text, found[i], j)
+    return _reply_box(request, conversation, text)
+
+
+@require_POST
+@agent_required
+def coach_insert(request: AgentRequest, pk: int) -> HttpResponse:
+    """Put a saved reply, with this conversation's facts filled in, into the draft."""
+    conversation = _coached(request, pk)
+    form = InsertForm(request.POST)
+    if not form.is_valid():
+        return _reply_box(request, conversation, request.POST.get("text", ""), status=400)
+    reply = get_object_or_404(
+        reply_selectors.saved_replies_for(request.agent), pk=form.cleaned_data["saved_reply"]
+    )
+    filled = saved_reply_render(reply, placeholder_values(conversation, request.agent))
+    text = form.cleaned_data["text"].rstrip()
+    return _reply_box(request, conversation, f"{text}\n\n{filled}" if text else filled)

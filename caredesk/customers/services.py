@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from caredesk.conversations.text import clean_line, scrub
-from caredesk.customers.models import Customer, Identity, IdentityKind
+from caredesk.customers.models import Customer, Identity, IdentityKind, Organisation
 from caredesk.people.models import User
+from caredesk.text import clean_line, scrub
 
 
 def _normalize_email(email: str) -> str:
@@ -134,3 +134,109 @@ def _customer_fold(*, source: Customer, target: Customer) -> None:
             field = relation.field.name
             model._default_manager.filter(**{field: source}).update(**{field: target})  # type: ignore[union-attr]
     source.delete()
+
+
+def _organisation(organisation_id: int | None) -> Organisation | None:
+    if organisation_id is None:
+        return None
+    found = Organisation.objects.filter(pk=organisation_id).first()
+    if found is None:
+        raise ValidationError({"organisation_id": "There is no organisation with that id."})
+    return found
+
+
+@transaction.atomic
+def customer_create(
+    *, name: str, email: str = "", organisation_id: int | None = None, locale: str = "en"
+) -> Customer:
+    """A customer made by an agent or an integration; an address already known is refused (the
+    customer exists: use them), so one person never becomes two."""
+    name = clean_line(name, field="name", max_chars=200, required="Give the customer a name.")
+    organisation = _organisation(organisation_id)
+    if email:
+        email = _normalize_email(email)
+        if Identity.objects.filter(kind=IdentityKind.EMAIL, value=email).exists():
+            raise ValidationError({"email": "A customer with this address exists already."})
+    customer = Customer(name=name, organisation=organisation, locale=locale)
+    customer.full_clean(exclude=["user"])
+    customer.save()
+    if email:
+        Identity.objects.create(customer=customer, kind=IdentityKind.EMAIL, value=email)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    organisation_id: int | None = None,
+    clear_organisation: bool = False,
+    locale: str | None = None,
+) -> Customer:
+    """Change what is given; what is not given stays."""
+    fields = []
+    if name is not None:
+        customer.name = clean_line(name, field="name", max_chars=200, required="Give a name.")
+        fields.append("name")
+    if organisation_id is not None or clear_organisation:
+        customer.organisation = None if clear_organisation else _organisation(organisation_id)
+        fields.append("organisation")
+    if locale is not None:
+        customer.locale = locale
+        fields.append("locale")
+    customer.full_clean(exclude=["user"])
+    if fields:
+        customer.save(update_fields=fields)
+    return customer
+
+
+@transaction.atomic
+def identity_add(*, customer: Customer, kind: str, value: str) -> Identity:
+    """Another way to recognise the customer. An identity belongs to one customer only; an
+    email added here is unverified until its owner proves it."""
+    if kind not in IdentityKind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(IdentityKind.values)}."})
+    if kind == IdentityKind.EMAIL:
+        value = _normalize_email(value)
+    else:
+        value = clean_line(value, field="value", max_chars=254, required="Give a value.")
+    owner = Identity.objects.filter(kind=kind, value=value).first()
+    if owner is not None:
+        where = "this customer" if owner.customer_id == customer.pk else "another customer"
+        raise ValidationError({"value": f"This {kind} belongs to {where} already."})
+    return Identity.objects.create(customer=customer, kind=kind, value=value)
+
+
+def organisation_create(*, name: str, plan: str = "") -> Organisation:
+    name = clean_line(name, field="name", max_chars=200, required="Give the organisation a name.")
+    if Organisation.objects.filter(name=name).exists():
+        raise ValidationError({"name": "An organisation with this name exists already."})
+    organisation = Organisation(name=name, plan=clean_line(plan, field="plan", max_chars=50))
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def customer_merge(*, source: Customer, target: Customer) -> Customer:
+    """Fold `source` into `target`: every conversation and identity moves, nothing is lost.
+
+    Use `conversations.customer_merge.customer_merge`, which also records an event on each
+    conversation; this part only moves what points at the customer. A portal login moves with
+    its record; two records that each have a login are refused (two people, or two accounts to
+    close by hand first)."""
+    if source.pk == target.pk:
+        raise ValidationError({"into_id": "A customer cannot be merged into themselves."})
+    source = Customer.objects.select_for_update().get(pk=source.pk)
+    target = Customer.objects.select_for_update().get(pk=target.pk)
+    if source.user_id is not None and target.user_id is not None:
+        raise ValidationError(
+            {"into_id": "Both customers have a portal login; they cannot be merged into one."}
+        )
+    login = source.user
+    _customer_fold(source=source, target=target)
+    if login is not None:
+        target.user = login
+        target.save(update_fields=["user"])
+    return target

@@ -4,10 +4,8 @@ from typing import Any
 
 from django import forms
 
-from caredesk.conversations.models import Severity
-from caredesk.conversations.reading import DEFAULT_SIGNAL_POLICY
 from caredesk.empathy.types import SIGNALS
-from caredesk.people.models import Agent, Presence, Team
+from caredesk.people.models import DEFAULT_SIGNAL_POLICY, Agent, Presence, Severity, Team
 
 
 class PresenceForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Users, agents, teams and roles."""
+"""Users, agents, teams and roles, and the severity bands a team's risk policy maps signals to."""
 
 from __future__ import annotations
 
@@ -57,6 +57,33 @@ class Presence(models.TextChoices):
     OFFLINE = "offline", "Offline"
 
 
+class Severity(models.IntegerChoices):
+    """Severity bands of the fair queue. Only the problem and its risk set them, never revenue.
+
+    A conversation's severity, defined here beside `Team` because a team's risk policy
+    (`Team.signal_policy`) maps the reading's signals to these bands, and people sit below
+    conversations (docs/architecture.md, "Imports").
+    """
+
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+# Which signal (`empathy.types.SIGNALS`) lifts a conversation to which severity, unless its team
+# sets its own policy (`Team.signal_policy`, checked by `services.signal_policy_check`).
+DEFAULT_SIGNAL_POLICY: dict[str, int] = {
+    "safety": Severity.URGENT,
+    "legal_threat": Severity.URGENT,
+    "public_escalation": Severity.URGENT,
+    "churn_intent": Severity.HIGH,
+    "repeated_contact": Severity.HIGH,
+    "long_wait": Severity.HIGH,
+    "urgency": Severity.HIGH,
+}
+
+
 class Team(models.Model):
     """A group of agents with a shared queue and how it wants work handed out."""
 
@@ -109,12 +136,26 @@ class Agent(models.Model):
         return self.role in (Role.LEAD, Role.ADMIN)
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+
+
+def token_scopes_default() -> list[str]:
+    """A token made without saying may read and write, as every token could before scopes."""
+    return [TokenScope.READ.value, TokenScope.WRITE.value]
+
+
 class ApiToken(models.Model):
     """A bearer token for the JSON API; only its hash is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(
+        default=token_scopes_default,
+        help_text='What the token may do: ["read"] (GET only) or ["read", "write"].',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

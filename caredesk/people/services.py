@@ -9,21 +9,57 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from caredesk.conversations.models import Severity
 from caredesk.empathy.types import SIGNALS
-from caredesk.people.models import Agent, ApiToken, Role, Team, User
+from caredesk.people.models import (
+    Agent,
+    ApiToken,
+    Role,
+    Severity,
+    Team,
+    TokenScope,
+    User,
+    token_scopes_default,
+)
+from caredesk.people.selectors import may_manage_teams
+from caredesk.text import clean_line
 
 
-def api_token_create(*, email: str, name: str) -> str:
-    """Make a bearer token; only its hash is kept, so it is shown exactly once."""
+def api_token_create(*, email: str, name: str, scopes: Iterable[str] | None = None) -> str:
+    """Make a bearer token (see `api_token_issue`) and answer its secret."""
+    return api_token_issue(email=email, name=name, scopes=scopes)[1]
+
+
+def api_token_issue(
+    *, email: str, name: str, scopes: Iterable[str] | None = None
+) -> tuple[ApiToken, str]:
+    """Make a bearer token; only its hash is kept, so it is shown exactly once.
+
+    `scopes`: ["read"] for a token that may only read, ["read", "write"] (the default) for one
+    that may also change things."""
     user = User.objects.filter(email=email.strip().lower()).first()
     if user is None:
         raise ValueError(f"No user with the email {email!r}.")
+    wanted = sorted(set(token_scopes_default() if scopes is None else scopes))
+    unknown = [s for s in wanted if s not in TokenScope.values]
+    if unknown or not wanted:
+        raise ValidationError(
+            {"scopes": f"Choose scopes from: {', '.join(TokenScope.values)} (at least one)."}
+        )
+    if TokenScope.WRITE in wanted and TokenScope.READ not in wanted:
+        wanted = sorted([*wanted, TokenScope.READ.value])  # writing needs reading what you wrote
+    name = clean_line(name, field="name", max_chars=100, required="Name the token.")
     token = secrets.token_urlsafe(32)
-    ApiToken.objects.create(
-        user=user, name=name[:100], digest=hashlib.sha256(token.encode()).hexdigest()
+    row = ApiToken.objects.create(
+        user=user, name=name, digest=hashlib.sha256(token.encode()).hexdigest(), scopes=wanted
     )
-    return token
+    return row, token
+
+
+def api_token_revoke(*, token: ApiToken, actor: User) -> None:
+    """A revoked token stops working at once; only its owner revokes it."""
+    if token.user_id != actor.pk:
+        raise PermissionDenied("Only the token's owner can revoke it.")
+    token.delete()
 
 
 @transaction.atomic
@@ -82,7 +118,7 @@ def team_update(
     signal_policy: dict[str, int],
 ) -> Team:
     """Leads decide how their team works: automatic assignment, update rhythm, risk policy."""
-    if not actor.sees_everything:
+    if not may_manage_teams(actor):
         raise PermissionDenied("Only leads and admins change how a team works.")
     policy = signal_policy_check(signal_policy)
     if update_interval_hours < 1:
@@ -106,7 +142,7 @@ def team_members_set(
     Only the team's own membership rows change: the agents' other teams, their conversations
     and their roles stay as they are, and an unchanged list writes nothing.
     """
-    if not actor.sees_everything:
+    if not may_manage_teams(actor):
         raise PermissionDenied("Only leads and admins change who is in a team.")
     wanted = {agent.pk: agent for agent in members}
     switched_off = sorted(a.name for a in wanted.values() if not a.user.is_active)

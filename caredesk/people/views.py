@@ -10,12 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from caredesk.conversations.models import Severity
 from caredesk.forms import add_service_errors
-from caredesk.people import services
+from caredesk.people import selectors, services
 from caredesk.people.decorators import AgentRequest, agent_required
 from caredesk.people.forms import PresenceForm, TeamForm
-from caredesk.people.models import Agent, Team
+from caredesk.people.models import Agent, Severity, Team
 
 
 @require_POST
@@ -37,7 +36,7 @@ def presence(request: AgentRequest) -> HttpResponse:
 
 
 def _lead(request: AgentRequest) -> None:
-    if not request.agent.sees_everything:
+    if not selectors.may_manage_teams(request.agent):
         raise PermissionDenied("Only leads and admins change how a team works.")
 
 

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from caredesk.admin_site import LeadsManage
-from caredesk.conversations.text import clean_line, clean_text
 from caredesk.people.models import User
 from caredesk.replies.models import CoachRule, SavedReply
 from caredesk.replies.services import saved_reply_check, saved_reply_save
+from caredesk.text import clean_line, clean_text
 
 
 class SavedReplyAdminForm(forms.ModelForm):  # type: ignore[type-arg]

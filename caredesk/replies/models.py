@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from caredesk.conversations.text import check_encodable
 from caredesk.people.models import Team
+from caredesk.text import check_encodable
 
 
 class SavedReply(models.Model):

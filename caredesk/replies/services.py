@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
 
-from caredesk.conversations.text import clean_line, clean_text
 from caredesk.empathy.coaching import Finding, RuleSet, coach, default_rules, load_rules
 from caredesk.people.models import Team, User
 from caredesk.replies.models import CoachRule, SavedReply
 from caredesk.replies.placeholders import placeholders_check, placeholders_fill
+from caredesk.text import clean_line, clean_text
 
 _rules_cache: dict[str, Any] = {"key": None, "rules": None}
 

@@ -4,11 +4,11 @@ from caredesk.replies import views
 
 app_name = "replies"
 
+# The coach's routes (`replies:coach`, `:apply`, `:insert`) join these in caredesk/urls.py; their
+# views read a conversation, so they live in conversations/views.py.
+
 urlpatterns = [
     path("", views.saved_reply_list, name="list"),
     path("new/", views.saved_reply_edit, name="new"),
     path("<int:pk>/", views.saved_reply_edit, name="edit"),
-    path("coach/<int:pk>/", views.coach, name="coach"),
-    path("coach/<int:pk>/apply/", views.apply, name="apply"),
-    path("coach/<int:pk>/insert/", views.insert, name="insert"),
 ]

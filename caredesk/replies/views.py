@@ -1,4 +1,5 @@
-"""The coach in the reply box (htmx partials) and the team's saved replies."""
+"""The team's saved replies, coached when written (the coach in the reply box reads a
+conversation, so its views are in conversations/views.py)."""
 
 from __future__ import annotations
 
@@ -6,78 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from caredesk.conversations.coaching import conversation_coach, placeholder_values
-from caredesk.conversations.models import Conversation
-from caredesk.empathy.coaching import Finding, apply_rewrite
+from caredesk.empathy.coaching import Finding
 from caredesk.forms import add_service_errors
 from caredesk.people.decorators import AgentRequest, agent_required
-from caredesk.people.selectors import conversations_visible_to
 from caredesk.replies import selectors, services
-from caredesk.replies.forms import ApplyForm, CoachForm, InsertForm, SavedReplyForm
+from caredesk.replies.forms import SavedReplyForm
 from caredesk.replies.placeholders import PLACEHOLDERS
-
-
-def _conversation(request: AgentRequest, pk: int) -> Conversation:
-    qs = conversations_visible_to(request.user).select_related("customer", "team")
-    return get_object_or_404(qs, pk=pk)
-
-
-def _reply_box(
-    request: AgentRequest, conversation: Conversation, text: str, status: int = 200
-) -> HttpResponse:
-    findings = conversation_coach(conversation, text) if text.strip() else []
-    context = {
-        "conversation": conversation,
-        "saved_replies": selectors.saved_replies_for(request.agent),
-        **selectors.coach_view(text, findings),
-    }
-    return render(request, "replies/_reply_box.html", context, status=status)
-
-
-@require_POST
-@agent_required
-def coach(request: AgentRequest, pk: int) -> HttpResponse:
-    """Findings for the draft as the agent types (debounced by htmx)."""
-    conversation = _conversation(request, pk)
-    form = CoachForm(request.POST)
-    text = form.cleaned_data["text"] if form.is_valid() else ""
-    findings = conversation_coach(conversation, text) if text.strip() else []
-    context = {"conversation": conversation, **selectors.coach_view(text, findings)}
-    return render(request, "replies/_findings.html", context)
-
-
-@require_POST
-@agent_required
-def apply(request: AgentRequest, pk: int) -> HttpResponse:
-    """One click applies a rewrite; the coach then reads the new draft again."""
-    conversation = _conversation(request, pk)
-    form = ApplyForm(request.POST)
-    if not form.is_valid():
-        return _reply_box(request, conversation, request.POST.get("text", ""), status=400)
-    text = form.cleaned_data["text"]
-    findings = conversation_coach(conversation, text)
-    i, j = form.cleaned_data["finding"], form.cleaned_data["rewrite"]
-    if i < len(findings) and j < len(findings[i].rewrites):
-        text = apply_rewrite(text, findings[i], j)
-    return _reply_box(request, conversation, text)
-
-
-@require_POST
-@agent_required
-def insert(request: AgentRequest, pk: int) -> HttpResponse:
-    """Put a saved reply, with this conversation's facts filled in, into the draft."""
-    conversation = _conversation(request, pk)
-    form = InsertForm(request.POST)
-    if not form.is_valid():
-        return _reply_box(request, conversation, request.POST.get("text", ""), status=400)
-    reply = get_object_or_404(
-        selectors.saved_replies_for(request.agent), pk=form.cleaned_data["saved_reply"]
-    )
-    filled = services.saved_reply_render(reply, placeholder_values(conversation, request.agent))
-    text = form.cleaned_data["text"].rstrip()
-    return _reply_box(request, conversation, f"{text}\n\n{filled}" if text else filled)
 
 
 @require_GET

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from caredesk.empathy.types import Reading
@@ -31,23 +32,29 @@ class Engine(Protocol):
     def analyze(self, text: str) -> Reading: ...
 
 
-def get_engine(dotted_path: str | None = None) -> Engine:
-    """The engine at ``dotted_path`` (a class or a factory) or named in ENGINES, built once."""
-    return _build(ENGINES.get(dotted_path or "", dotted_path or DEFAULT_ENGINE))
+def get_engine(dotted_path: str | None = None, *, model_dir: Path | None = None) -> Engine:
+    """The engine at ``dotted_path`` (a class or a factory) or named in ENGINES, built once.
+
+    ``model_dir`` is where an engine with downloaded weights finds them (the minilm engine's base
+    model; None: the installed package's). The library never reads the environment: the desk
+    passes what its configuration says. Only a factory marked ``takes_model_dir`` receives it.
+    """
+    return _build(ENGINES.get(dotted_path or "", dotted_path or DEFAULT_ENGINE), model_dir)
 
 
 @lru_cache(maxsize=8)
-def _build(path: str) -> Engine:
+def _build(path: str, model_dir: Path | None) -> Engine:
     module_name, _, attr = path.rpartition(".")
     if not module_name:
         raise ValueError(f"not a dotted path to an emotion engine: {path!r}")
     factory = getattr(importlib.import_module(module_name), attr)
-    engine = factory()
+    takes = model_dir is not None and getattr(factory, "takes_model_dir", False)
+    engine = factory(model_dir=model_dir) if takes else factory()
     if not isinstance(engine, Engine):
         raise TypeError(f"{path} does not build an engine with name, version and analyze()")
     return engine
 
 
-def analyze(text: str, engine: str | None = None) -> Reading:
+def analyze(text: str, engine: str | None = None, *, model_dir: Path | None = None) -> Reading:
     """Read one inbound message; quoted email history is ignored."""
-    return get_engine(engine).analyze(text)
+    return get_engine(engine, model_dir=model_dir).analyze(text)

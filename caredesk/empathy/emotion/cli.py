@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from caredesk.empathy.emotion import analyze
 from caredesk.empathy.types import Reading
@@ -27,14 +28,15 @@ def render(reading: Reading) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, model_dir: Path | None = None) -> int:
+    """`caredesk analyze`; the desk's CLI passes the configured model folder (`caredesk.config`)."""
     parser = argparse.ArgumentParser(prog="caredesk analyze", description=__doc__)
     parser.add_argument("text", help='the message, or "-" to read it from standard input')
     parser.add_argument("--json", action="store_true", help="print the reading as JSON")
     parser.add_argument("--engine", help="engine name (rules, linear, minilm) or dotted path")
     args = parser.parse_args(argv)
     text = sys.stdin.read() if args.text == "-" else args.text
-    reading = analyze(text, engine=args.engine)
+    reading = analyze(text, engine=args.engine, model_dir=model_dir)
     print(json.dumps(reading.to_dict(), ensure_ascii=False, indent=2) if args.json
           else render(reading))  # fmt: skip
     return 0

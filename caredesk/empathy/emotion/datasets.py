@@ -7,7 +7,6 @@ they are read where they lie and never copied into the project.
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +57,10 @@ POLARITY_OF: dict[str, str] = {
 }
 
 
-def shared_data_dir() -> Path:
-    """Where the shared data sets live; the environment wins so CI and laptops can differ."""
-    env = os.environ.get("CAREDESK_SHARED_DATA")
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+def shared_data_dir(configured: Path | None = None) -> Path:
+    """Where the shared data sets live: `configured` (the desk passes `CAREDESK_SHARED_DATA` from
+    its configuration, so CI and laptops can differ), else ``<repo root>/../shared/data``."""
+    return Path(configured) if configured is not None else REPO_ROOT.parent / "shared" / "data"
 
 
 @dataclass(frozen=True)

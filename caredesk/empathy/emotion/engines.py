@@ -728,12 +728,18 @@ class MiniLMEngine(LinearEngine):
 
     name = "minilm"
     inline = False
+    takes_model_dir = True  # `get_engine(..., model_dir=)`: where the base model's files are
 
-    def __init__(self, path: Path | None = None, linear_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        linear_path: Path | None = None,
+        model_dir: Path | None = None,
+    ) -> None:
         from caredesk.empathy.emotion.minilm import TUNED, MiniLM
 
         super().__init__(linear_path)
-        self.network = MiniLM(path or TUNED)
+        self.network = MiniLM(path or TUNED, base=model_dir)
         self._cache: dict[str, tuple[np.ndarray, float]] = {}
 
     @property

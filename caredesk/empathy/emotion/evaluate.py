@@ -12,6 +12,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from caredesk.empathy.emotion import ENGINES, get_engine
@@ -94,9 +95,11 @@ def signal_rates(engine: Any) -> dict[str, dict[str, float]]:
     return rates
 
 
-def goemotions_figures(engine: Any, vader: Callable[[str], tuple[str, float]]) -> dict[str, Any]:
+def goemotions_figures(
+    engine: Any, vader: Callable[[str], tuple[str, float]], data_dir: Path | None = None
+) -> dict[str, Any]:
     """Macro-F1, per-class F1 and polarity accuracy on GoEmotions test.tsv, VADER's beside it."""
-    rows = load_goemotions("test")
+    rows = load_goemotions("test", shared_data_dir(data_dir))
     started = time.perf_counter()
     readings = read_all(engine, [r.text for r in rows])
     seconds = round(time.perf_counter() - started, 2)
@@ -119,10 +122,15 @@ def goemotions_figures(engine: Any, vader: Callable[[str], tuple[str, float]]) -
 
 
 def emobank_figures(
-    engine: Any, vader: Callable[[str], tuple[str, float]], test_only: bool = False
+    engine: Any,
+    vader: Callable[[str], tuple[str, float]],
+    test_only: bool = False,
+    data_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Pearson r of intensity against EmoBank's |V - 3|, on its test split and on all rows."""
-    bank = [r for r in load_emobank() if r.split == "test" or not test_only]
+    bank = [
+        r for r in load_emobank(shared_data_dir(data_dir)) if r.split == "test" or not test_only
+    ]
     intensity = [x.intensity for x in read_all(engine, [r.text for r in bank])]
     vader_force = [abs(vader(r.text)[1]) for r in bank]
     target = [abs(r.valence - 3) for r in bank]
@@ -149,14 +157,23 @@ def customer_set_figures(
     }
 
 
-def evaluate(engine_path: str, vader: Callable[[str], tuple[str, float]]) -> dict[str, Any]:
-    engine = get_engine(engine_path)
-    report: dict[str, Any] = {"engine": engine.name, "version": engine.version}
-    if (shared_data_dir() / "goemotions").exists():
-        report["goemotions_test"] = goemotions_figures(engine, vader)
+def evaluate(
+    engine_path: str,
+    vader: Callable[[str], tuple[str, float]],
+    *,
+    data_dir: Path | None = None,
+    model_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Every figure for one engine. `data_dir` holds the public data sets (skipped when absent)
+    and `model_dir` the minilm engine's base model (see `shared_data_dir`, `minilm.base_dir`)."""
+    engine = get_engine(engine_path, model_dir=model_dir)
+    folder = shared_data_dir(data_dir)
+    report: dict[str, Any] = {"engine": engine.name, "version": engine.version, "data": str(folder)}
+    if (folder / "goemotions").exists():
+        report["goemotions_test"] = goemotions_figures(engine, vader, folder)
         report["seconds"] = report["goemotions_test"]["seconds"]
-    if (shared_data_dir() / "emobank").exists():
-        report["emobank"] = emobank_figures(engine, vader)
+    if (folder / "emobank").exists():
+        report["emobank"] = emobank_figures(engine, vader, data_dir=folder)
     report["own_written_set"] = customer_set_figures(engine, vader, "customer_messages.tsv")
     report["heldout_set"] = customer_set_figures(engine, vader, "customer_heldout.tsv")
     report["signals"] = signal_rates(engine)
@@ -176,7 +193,7 @@ def _print(report: dict[str, Any]) -> None:
             f"{go['vader_polarity_accuracy']:.3f} (gain {gain:+.3f}, target >= +0.10)"
         )
     else:
-        print("GoEmotions not found under", shared_data_dir(), "- skipped")
+        print("GoEmotions not found under", report["data"], "- skipped")
     bank = report.get("emobank")
     if bank:
         print(f"EmoBank intensity vs |V-3|: Pearson r {bank['pearson_r_test']:.3f} on the test "
@@ -201,14 +218,20 @@ def _print(report: dict[str, Any]) -> None:
     ) + f"; messages without signals flagged {report['signals']['messages_without_signals']['false_rate']:.3f}")  # fmt: skip  # noqa: E501
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, data_dir: Path | None = None, model_dir: Path | None = None
+) -> int:
+    """`caredesk eval emotion`; the desk's CLI passes the configured folders (`caredesk.config`)."""
     parser = argparse.ArgumentParser(prog="caredesk eval emotion", description=__doc__)
     parser.add_argument("--engine", action="append", help="engine name or dotted path (repeatable);"
                         " default: every registered engine")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     vader = vader_polarity()
-    reports = [evaluate(path, vader) for path in (args.engine or list(ENGINES))]
+    reports = [
+        evaluate(path, vader, data_dir=data_dir, model_dir=model_dir)
+        for path in (args.engine or list(ENGINES))
+    ]
     if args.json:
         print(json.dumps(reports, indent=2))
     else:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -47,11 +46,10 @@ class ModelMissing(RuntimeError):
     """The base model files are not installed; the message says how to install them."""
 
 
-def base_dir() -> Path:
-    """The folder holding model.safetensors and tokenizer.json: $CAREDESK_MINILM_DIR, else the
-    installed package's."""
-    configured = os.environ.get("CAREDESK_MINILM_DIR")
-    if configured:
+def base_dir(configured: Path | None = None) -> Path:
+    """The folder holding model.safetensors and tokenizer.json: `configured` (the desk passes
+    `CAREDESK_MINILM_DIR` from its configuration), else the installed package's."""
+    if configured is not None:
         folder = Path(configured)
     else:
         spec = importlib.util.find_spec(BASE_PACKAGE)
@@ -128,7 +126,7 @@ class MiniLM:
 
     @cached_property
     def folder(self) -> Path:
-        return self.base or base_dir()
+        return base_dir(self.base)
 
     @cached_property
     def tokenizer(self):  # type: ignore[no-untyped-def]

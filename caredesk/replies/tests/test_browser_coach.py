@@ -26,8 +26,10 @@ ANGRY = (
 def test_coach_flags_fixes_and_records(open_browser: Any, team: Any, agent: Any) -> None:
     c = make_conversation(team=team, subject="Internet down for a week", text=ANGRY)
     other = AgentFactory.create(teams=[team])
-    conversation_transfer(conversation=c, actor=other, to_agent=other, note="Line fault.")
-    conversation_transfer(conversation=c, actor=other, to_agent=agent, note="Needs an engineer.")
+    conversation_transfer(conversation=c, actor=other.user, to_agent=other, note="Line fault.")
+    conversation_transfer(
+        conversation=c, actor=other.user, to_agent=agent, note="Needs an engineer."
+    )
 
     desk: BrowserSession = open_browser("agent-coach")
     desk.login(agent.user.email)

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 def transferred_twice(team, agent):
     c = make_conversation(team=team, text="My app keeps crashing when I pay. Please help.")
     other = AgentFactory(teams=[team])
-    conversation_transfer(conversation=c, actor=other, to_agent=other, note="Payments bug.")
-    conversation_transfer(conversation=c, actor=other, to_agent=agent, note="Needs a refund.")
+    conversation_transfer(conversation=c, actor=other.user, to_agent=other, note="Payments bug.")
+    conversation_transfer(conversation=c, actor=other.user, to_agent=agent, note="Needs a refund.")
     return c
 
 
