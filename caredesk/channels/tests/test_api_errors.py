@@ -7,17 +7,19 @@ type and with a body that is not JSON, and (for agents' routes) as a customer.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
 from django.urls import URLPattern
 
-from caredesk.channels import api_errors
 from caredesk.channels.api import api
+from caredesk.channels.api import errors as api_errors
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.models import Customer
 from caredesk.people.models import Agent, Team
@@ -72,27 +74,75 @@ def fill(path: str, pk: int) -> str:
     return path.replace("{pk}", str(pk))
 
 
+def _body_content(method: str, path: str) -> dict[str, Any]:
+    body = openapi()["paths"][path][method.lower()].get("requestBody", {})
+    content: dict[str, Any] = body.get("content", {})
+    return content
+
+
+def _has_json_body(method: str, path: str) -> bool:
+    return "application/json" in _body_content(method, path)
+
+
+def _is_multipart(method: str, path: str) -> bool:
+    return "multipart/form-data" in _body_content(method, path)
+
+
+SAMPLES = {"string": "Hi", "integer": 1, "number": 1, "boolean": False, "array": [], "object": {}}
+
+
+def example_body(method: str, path: str) -> str:
+    """A body with every required field of the route's schema, in the right type (an enum's
+    first value): what a route needs to get as far as looking up the id."""
+    content = _body_content(method, path).get("application/json")
+    if content is None:
+        return ""
+    schema = content["schema"]
+    if "$ref" in schema:
+        schema = openapi()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    body = {}
+    for name in schema.get("required", []):
+        prop = schema["properties"][name]
+        if "$ref" in prop:
+            prop = openapi()["components"]["schemas"][prop["$ref"].rsplit("/", 1)[1]]
+        body[name] = prop["enum"][0] if "enum" in prop else SAMPLES[prop.get("type", "string")]
+    return json.dumps(body)
+
+
 class Callers:
-    def __init__(self, agent: Agent, customer: Customer, team: Team) -> None:
+    def __init__(self, agent: Agent, customer: Customer, team: Team, lead: Agent) -> None:
         self.conversation = make_conversation(customer=customer, team=team)
         self.agent_token = api_token_create(email=agent.user.email, name="errors")
         assert customer.user is not None
         self.customer_token = api_token_create(email=customer.user.email, name="errors")
+        self.lead_token = api_token_create(email=lead.user.email, name="errors")
 
     def call(
-        self, method: str, path: str, *, who: str | None = "agent", body: str | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        who: str | None = "agent",
+        body: str | None = None,
+        files: dict[str, Any] | None = None,
     ) -> Any:
         headers = {}
         if who is not None:
-            token = self.agent_token if who == "agent" else self.customer_token
+            token = {
+                "agent": self.agent_token,
+                "customer": self.customer_token,
+                "lead": self.lead_token,
+            }[who]
             headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         client = Client(raise_request_exception=False)
+        if files is not None:
+            return client.post(path, files, **headers)  # multipart/form-data
         return client.generic(method, path, body or "", content_type="application/json", **headers)
 
 
 @pytest.fixture
-def callers(agent: Agent, customer: Customer, team: Team) -> Callers:
-    return Callers(agent, customer, team)
+def callers(agent: Agent, customer: Customer, team: Team, lead: Agent) -> Callers:
+    return Callers(agent, customer, team, lead)
 
 
 def test_the_walk_covers_every_api_route() -> None:
@@ -131,10 +181,15 @@ def test_a_wrong_method_is_405(callers: Callers, path: str) -> None:
 
 @pytest.mark.parametrize(("method", "path"), [(m, p) for m, p in operations() if "{pk}" in p])
 def test_an_unknown_id_is_404(callers: Callers, method: str, path: str) -> None:
-    body = '{"text": "Hi", "note": "Over", "to_team_id": 1}'
-    r = callers.call(method, fill(path, UNKNOWN), body=body)
+    files = None
+    if _is_multipart(method, path):
+        files = {"files": SimpleUploadedFile("a.txt", b"hello"), "text": "Hi"}
+    # As a lead, who may see everything: whatever the route, an unknown id is all that is wrong.
+    body = example_body(method, path)
+    r = callers.call(method, fill(path, UNKNOWN), who="lead", body=body, files=files)
     error = assert_error_shape(r, 404)
-    assert error["code"] == "not_found" and "conversation" in error["message"]
+    assert error["code"] == "not_found"
+    assert re.fullmatch(r"There is no \w+ with that id, or you may not see it\.", error["message"])
     assert_documented(method, path, 404)
 
 
@@ -147,11 +202,7 @@ def test_an_id_out_of_range_is_422(callers: Callers, method: str, path: str, pk:
     assert_documented(method, path, 422)
 
 
-def _has_body(method: str, path: str) -> bool:
-    return "requestBody" in openapi()["paths"][path][method.lower()]
-
-
-@pytest.mark.parametrize(("method", "path"), [o for o in operations() if _has_body(*o)])
+@pytest.mark.parametrize(("method", "path"), [o for o in operations() if _has_json_body(*o)])
 def test_a_body_of_the_wrong_type_is_422_naming_the_fields(
     callers: Callers, method: str, path: str
 ) -> None:
@@ -162,7 +213,7 @@ def test_a_body_of_the_wrong_type_is_422_naming_the_fields(
     assert_documented(method, path, 422)
 
 
-@pytest.mark.parametrize(("method", "path"), [o for o in operations() if _has_body(*o)])
+@pytest.mark.parametrize(("method", "path"), [o for o in operations() if _has_json_body(*o)])
 def test_a_body_that_is_not_json_is_400(callers: Callers, method: str, path: str) -> None:
     r = callers.call(method, fill(path, callers.conversation.pk), body='{"text": "Hi",')
     error = assert_error_shape(r, 400)
@@ -189,11 +240,34 @@ def test_a_query_parameter_of_the_wrong_type_is_422(
     assert_documented(method, path, 422)
 
 
+@pytest.mark.parametrize(("method", "path"), [o for o in operations() if _is_multipart(*o)])
+def test_an_upload_without_its_files_is_422_naming_them(
+    callers: Callers, method: str, path: str
+) -> None:
+    r = callers.call(method, fill(path, callers.conversation.pk), files={"text": "Hi"})
+    error = assert_error_shape(r, 422)
+    assert "files" in error["fields"]
+    assert_documented(method, path, 422)
+
+
 AGENTS_ONLY = [
     ("POST", "/api/conversations/{pk}/transfer", '{"note": "Over", "to_team_id": 1}'),
     ("GET", "/api/queue", ""),
     ("POST", "/api/queue/take-next", ""),
     ("POST", "/api/coach", '{"draft": "Hi"}'),
+    ("PATCH", "/api/conversations/{pk}", '{"severity": 3}'),
+    ("POST", "/api/conversations/{pk}/notes", '{"text": "Hi"}'),
+    ("POST", "/api/conversations/{pk}/merge", '{"target_id": 1}'),
+    ("POST", "/api/conversations/{pk}/resolve", ""),
+    ("POST", "/api/conversations/{pk}/reopen", "{}"),
+    ("GET", "/api/conversations/{pk}/events", ""),
+    ("GET", "/api/events", ""),
+    ("GET", "/api/customers", ""),
+    ("POST", "/api/customers", '{"name": "Pat"}'),
+    ("GET", "/api/organisations", ""),
+    ("GET", "/api/agents", ""),
+    ("GET", "/api/teams", ""),
+    ("POST", "/api/customers/{customer_id}/merge", '{"into_id": 1}'),
 ]
 
 
@@ -201,7 +275,9 @@ AGENTS_ONLY = [
 def test_a_customer_on_an_agents_route_is_403(
     callers: Callers, method: str, path: str, body: str
 ) -> None:
-    r = callers.call(method, fill(path, callers.conversation.pk), who="customer", body=body)
+    url = fill(path, callers.conversation.pk)
+    url = url.replace("{customer_id}", str(callers.conversation.customer_id))
+    r = callers.call(method, url, who="customer", body=body)
     error = assert_error_shape(r, 403)
     assert error["code"] == "forbidden" and "agent" in error["message"].lower()
     assert_documented(method, path, 403)

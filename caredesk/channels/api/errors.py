@@ -14,9 +14,11 @@ Which status means what:
 - 403 ``forbidden``: signed in, but this is not yours to do (a customer asking for the queue).
 - 404 ``not_found``: no such route, or no such conversation, team or agent that you may see.
 - 405 ``method_not_allowed``: the route exists, the method does not.
+- 409 ``conflict``: a POST with this ``Idempotency-Key`` is still being processed.
 - 413 ``too_large``: the body is over the upload limit.
 - 422 ``validation_failed``: a parameter is missing, of the wrong type or out of range
-  (django-ninja's schema validation, before any service runs).
+  (django-ninja's schema validation, before any service runs), or an ``Idempotency-Key`` reused
+  with a different request.
 - 500 ``server_error``: a fault of ours, logged with its traceback.
 """
 
@@ -38,37 +40,15 @@ from django.core.exceptions import (
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, URLResolver
 from django.views import defaults
-from ninja import Field, NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputError
 
+from caredesk.apikit import ERROR_CODES, ErrorDetail, ErrorOut, responses
+
 logger = logging.getLogger("django.request")
 
-ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    422: "validation_failed",
-    429: "too_many_requests",
-    500: "server_error",
-}
-
-
-class ErrorDetail(Schema):
-    code: str = Field(description="Stable snake_case code: " + ", ".join(ERROR_CODES.values()))
-    message: str = Field(description="What went wrong, in a sentence for a person.")
-    fields: dict[str, list[str]] = Field(
-        description="The problems with each input field, by field name; empty when none applies."
-    )
-
-
-class ErrorOut(Schema):
-    """Every API error, whatever its status, has this shape."""
-
-    error: ErrorDetail
+__all__ = ["ERROR_CODES", "ErrorDetail", "ErrorOut", "error_response", "install", "responses"]
 
 
 def error_response(
@@ -82,15 +62,6 @@ def error_response(
         }
     }
     return JsonResponse(body, status=status)
-
-
-def responses(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
-    """A route's documented answers: its successes, then `ErrorOut` for every error it can return.
-
-    Every route behind authentication can answer 401, and any route 500. A POST also answers 403
-    to a browser session without its CSRF token.
-    """
-    return {**ok, **{code: ErrorOut for code in sorted({*errors, 401, 500})}}
 
 
 # --- Exception handlers, registered on the NinjaAPI by `install` ----------------------------------
