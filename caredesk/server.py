@@ -323,7 +323,7 @@ class Supervisor:
 
 
 def supervise(cfg: config.Config, addr: str) -> int:
-    """The web server and one consumer, kept running until SIGINT or SIGTERM."""
+    """The web server, one consumer and the SMTP listener, kept running until SIGINT or SIGTERM."""
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "caredesk.settings")
     limit_model_threads(cfg, env)
@@ -332,6 +332,8 @@ def supervise(cfg: config.Config, addr: str) -> int:
         Child("web server", [*command, "web", addr], signal.SIGTERM),
         # SIGINT lets the consumer finish the task in hand; SIGTERM would drop it.
         Child("Huey consumer", [*command, "worker", "--workers", "1"], signal.SIGINT),
+        # SIGTERM lets the listener finish storing the mails in hand before it stops.
+        Child("SMTP listener", [*command, "smtpd"], signal.SIGTERM),
     ]
     return Supervisor(children, env, stop_grace_s=cfg.web_timeout + 5).run()
 

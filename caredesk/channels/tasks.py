@@ -10,6 +10,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from huey.contrib.djhuey import db_task
 
+# Huey finds tasks in each app's tasks module; the inbound-mail poll lives with the e-mail code.
+from caredesk.channels.email.polling import inbound_mail_poll_task  # noqa: F401
+
 
 @db_task(retries=5, retry_delay=60)
 def mail_send_task(subject: str, body: str, recipients: list[str]) -> int:

@@ -519,11 +519,10 @@ def _collect_checks(
             entries,
         )
     )
-    checks.append(
-        check_lead_emails(
-            urgent, [s for _, s in sink.messages], [r for r, _ in sink.messages], people.lead_emails
-        )
-    )
+    # Customers are mailed too (replies, confirmations); the check is about the leads' alerts.
+    alerts = [(r, s) for r, s in sink.messages if s.startswith("[Caredesk] Urgent:")]
+    subjects, recipients = [s for _, s in alerts], [r for r, _ in alerts]
+    checks.append(check_lead_emails(urgent, subjects, recipients, people.lead_emails))
     checks.append(check_tasks_once(entries))
     checks.append(check_periodic_once(entries))
     checks.append(check_shared_schedule(HUEY))

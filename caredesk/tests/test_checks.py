@@ -30,6 +30,7 @@ def test_a_good_configuration_passes(settings: Any) -> None:
         ("CAREDESK_EMOTION_REFINE_ENGINE", "minilm2", checks.E_REFINE_ENGINE),
         ("DEFAULT_FROM_EMAIL", "support at example", checks.E_FROM_EMAIL),
         ("EMAIL_PORT", 70000, checks.E_EMAIL_PORT),
+        ("DEFAULT_FROM_EMAIL", "help@elsewhere.example", checks.W_FROM_NOT_DESK),
     ],
 )
 def test_each_bad_setting_is_named(settings: Any, setting: str, value: Any, expected: str) -> None:

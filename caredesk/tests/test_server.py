@@ -109,6 +109,7 @@ def desk_env(data_dir: Path) -> dict[str, str]:
         CAREDESK_DATA_DIR=str(data_dir),
         CAREDESK_WEB_WORKERS="2",
         CAREDESK_EMOTION_REFINE_ENGINE="",  # no model files needed
+        CAREDESK_SMTPD=f"127.0.0.1:{free_port()}",  # `serve` starts the SMTP listener too
         PYTHONUNBUFFERED="1",
     )
     return env

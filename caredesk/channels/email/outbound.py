@@ -1,0 +1,357 @@
+"""Outbound e-mail: agent replies, the portal's confirmation and the leads' risk alerts.
+
+Every mail leaves from the worker (`channels/email/tasks.py`) through Django's e-mail backend —
+SMTP in production, the demo's mailbox in the demo — never from a request, and is retried with
+backoff when the server is down. A reply's delivery state lives on its `Message`
+(`delivery_status`, `delivery_error`, `delivery_attempts`, `delivered_at`), so the desk shows a
+reply that has not reached the customer, and a lead or its author can send it again.
+
+Each mail carries what lets the customer's answer find its way back (`inbound` threads by them):
+a Message-ID on the desk's domain (a reply's is stored in `Message.external_id` before the first
+attempt, so every retry sends the same one), In-Reply-To and References built from the
+conversation's earlier Message-IDs, and the conversation token `[#<id>]` in the subject.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from caredesk import jobs
+from caredesk.conversations.models import (
+    Channel,
+    Conversation,
+    Delivery,
+    Direction,
+    Event,
+    Message,
+)
+from caredesk.people.models import Agent, Role, User
+from caredesk.people.selectors import agent_of
+
+log = logging.getLogger(__name__)
+
+# Published (with `message`) when an outbound message's e-mail should be sent, or sent again.
+DELIVER = "email.deliver"
+# Published (with `conversation`) when a new conversation's confirmation should be sent.
+CONFIRM = "email.confirm"
+
+# A Message-ID as stored in `external_id` (with or without its angle brackets); ids from other
+# channels (an API client's "crm-123") are not e-mail ids and are left out of References.
+_MSGID = re.compile(r"^<?[^\s<>@]+@[^\s<>@]+>?$")
+_TOKEN = re.compile(r"\[#(\d+)\]")
+
+# References keeps the first id and the latest ones (RFC 5322 allows trimming the middle).
+REFERENCES_KEPT = 20
+
+# Events older than this are history (imported, back-dated): they mail no one.
+MAIL_WITHIN = timedelta(hours=1)
+
+# A reply queued this long ago and never tried lost its enqueue; the sweep queues it again.
+LOST_AFTER = timedelta(minutes=10)
+
+# What a failed attempt keeps of the error: enough to act on, never a whole traceback.
+ERROR_CHARS = 500
+
+
+class NotDelivered(Exception):
+    """The mail server did not take the mail; the task retries it."""
+
+
+def desk_address() -> str:
+    return str(settings.DEFAULT_FROM_EMAIL)
+
+
+def new_message_id() -> str:
+    """A fresh Message-ID on the desk's own domain (not the host's, which may be anything)."""
+    return make_msgid(domain=desk_address().rpartition("@")[2] or None)
+
+
+def token_subject(subject: str, conversation_id: int, *, prefix: str = "") -> str:
+    """The subject with the conversation token, once: "Re: Printer jam [#123]"."""
+    subject = " ".join(subject.split())
+    if f"[#{conversation_id}]" not in subject:
+        subject = f"{subject} [#{conversation_id}]"
+    if prefix and not subject.lower().startswith(prefix.lower()):
+        subject = f"{prefix}{subject}"
+    return subject
+
+
+def token_of(subject: str) -> int | None:
+    """The conversation a subject's token names, if it has one."""
+    found = _TOKEN.search(subject or "")
+    return int(found.group(1)) if found else None
+
+
+def _bracketed(external_id: str) -> str:
+    value = external_id.strip()
+    return value if value.startswith("<") else f"<{value}>"
+
+
+def thread_ids(conversation: Conversation, *, before: Message | None = None) -> list[str]:
+    """The Message-IDs of the conversation's mails so far, oldest first (notes never leave)."""
+    qs = conversation.messages.exclude(direction=Direction.NOTE).exclude(external_id="")
+    if before is not None:
+        qs = qs.filter(created_at__lte=before.created_at).exclude(pk=before.pk)
+    ids = [
+        _bracketed(v)
+        for v in qs.order_by("created_at", "pk").values_list("external_id", flat=True)
+        if _MSGID.match(v.strip())
+    ]
+    return list(dict.fromkeys(ids))  # once each, in order
+
+
+def threading_headers(ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    kept = ids if len(ids) <= REFERENCES_KEPT else [ids[0], *ids[-(REFERENCES_KEPT - 1) :]]
+    return {"In-Reply-To": ids[-1], "References": " ".join(kept)}
+
+
+def customer_address(conversation: Conversation) -> str:
+    return conversation.customer.email
+
+
+# --- Agent replies: queued on `event.replied`, sent by a task, their state on the message -------
+
+
+def _fresh(event: Event) -> bool:
+    """Only what happens now is mailed: an import of old conversations (or the demo's history)
+    records back-dated events, and must not mail their customers years late."""
+    return timezone.now() - event.created_at < MAIL_WITHIN
+
+
+def reply_queue_on_event(*, conversation: int, event: int, kind: str) -> None:
+    """`event.replied`: the reply the event names goes out by e-mail (a `jobs` handler)."""
+    found = Event.objects.filter(pk=event).first()
+    if found is None or not _fresh(found):
+        return
+    message_id = found.data.get("message") if isinstance(found.data, dict) else None
+    if isinstance(message_id, int):
+        message_delivery_queue(message_id=message_id)
+
+
+def message_delivery_queue(*, message_id: int) -> bool:
+    """Mark an outbound message's e-mail as queued and have the worker send it; False (and
+    nothing marked) when the customer has no e-mail address to send it to.
+
+    The Message-ID is chosen here, once: every attempt sends the same one, and a customer's
+    answer threads to it even before the first attempt has run."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .select_related("conversation__customer")
+            .filter(pk=message_id, direction=Direction.OUTBOUND)
+            .first()
+        )
+        if message is None or not customer_address(message.conversation):
+            return False
+        message.delivery_status = Delivery.QUEUED
+        message.delivery_error = ""
+        fields = ["delivery_status", "delivery_error"]
+        if not message.external_id:
+            message.external_id = new_message_id()
+            fields.append("external_id")
+        message.save(update_fields=fields)
+        jobs.publish(DELIVER, message=message.pk)
+    return True
+
+
+def lost_deliveries_requeue(*, older_than: timedelta = LOST_AFTER, limit: int = 500) -> int:
+    """Publish again the replies queued long ago and never tried: their enqueue was lost (a
+    worker's queue wiped, a crash between commit and enqueue). A duplicate is harmless: an
+    attempt is claimed before it sends. Returns how many were queued again."""
+    ids = list(
+        Message.objects.filter(
+            delivery_status=Delivery.QUEUED,
+            delivery_attempts=0,
+            created_at__lt=timezone.now() - older_than,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        jobs.publish(DELIVER, message=pk)
+    return len(ids)
+
+
+def reply_mail(message: Message) -> EmailMultiAlternatives:
+    """The e-mail of an agent's reply: text and its sanitized HTML, the attachments, threaded."""
+    conversation = message.conversation
+    desk = desk_address()
+    mail = EmailMultiAlternatives(
+        subject=token_subject(conversation.subject, conversation.pk, prefix="Re: "),
+        body=message.text,
+        from_email=desk,
+        to=[customer_address(conversation)],
+        reply_to=[desk],
+        headers={
+            "Message-ID": _bracketed(message.external_id),
+            **threading_headers(thread_ids(conversation, before=message)),
+        },
+    )
+    if message.html:
+        mail.attach_alternative(message.html, "text/html")
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as f:
+            mail.attach(attachment.filename, f.read(), attachment.content_type or None)
+    return mail
+
+
+def message_deliver(*, message_id: int, final: bool) -> str:
+    """One attempt to send a queued reply. The attempt is claimed first (a second worker given
+    the same message sends nothing), the mail is sent outside any transaction, and the outcome
+    is stored: sent; retrying (raises `NotDelivered`, so the task tries again later); or, when
+    `final`, failed with the reason — never dropped silently. Returns the new state."""
+    found = (
+        Message.objects.filter(pk=message_id, direction=Direction.OUTBOUND)
+        .values_list("delivery_status", "delivery_attempts")
+        .first()
+    )
+    if found is None or found[0] not in (Delivery.QUEUED, Delivery.RETRYING):
+        return found[0] if found else ""  # gone, sent already, or never meant to be mailed
+    status, attempts = found
+    claimed = Message.objects.filter(
+        pk=message_id, delivery_status=status, delivery_attempts=attempts
+    ).update(delivery_attempts=F("delivery_attempts") + 1)
+    if not claimed:
+        return status  # another worker is on this very attempt
+    message = Message.objects.select_related("conversation__customer").get(pk=message_id)
+    try:
+        mail_send(reply_mail(message))
+    except Exception as exc:
+        outcome = Delivery.FAILED if final else Delivery.RETRYING
+        reason = _reason(exc)
+        Message.objects.filter(pk=message_id).update(delivery_status=outcome, delivery_error=reason)
+        if final:
+            log.error(
+                "reply %s to #%s not delivered: %s", message_id, message.conversation_id, reason
+            )
+            return outcome
+        raise NotDelivered(reason) from exc
+    Message.objects.filter(pk=message_id).update(
+        delivery_status=Delivery.SENT, delivery_error="", delivered_at=timezone.now()
+    )
+    return Delivery.SENT
+
+
+def message_delivery_retry(*, message: Message, user: User) -> None:
+    """Send a reply's e-mail again by hand: its author or a lead may, once it is not sent."""
+    agent: Agent | None = agent_of(user)
+    if agent is None or not (message.author_id == user.pk or agent.role in (Role.LEAD, Role.ADMIN)):
+        raise PermissionDenied("Only the reply's author or a lead can send it again.")
+    if message.direction != Direction.OUTBOUND:
+        raise ValidationError("Only a reply to the customer is sent by e-mail.")
+    if message.delivery_status == Delivery.SENT:
+        raise ValidationError("This reply has been delivered already.")
+    if not message_delivery_queue(message_id=message.pk):
+        raise ValidationError("The customer has no e-mail address to send this reply to.")
+
+
+def _reason(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return " ".join(text.split())[:ERROR_CHARS]
+
+
+def mail_send(mail: EmailMessage) -> None:
+    """The one sending path: the configured backend, failures raised (never swallowed)."""
+    if mail.send(fail_silently=False) != 1:
+        raise NotDelivered("the mail backend accepted nothing")
+
+
+# --- Notifications: the portal's confirmation and the leads' alert ------------------------------
+
+
+def _notification(subject: str, body: str, to: list[str], **headers: str) -> EmailMessage:
+    """A mail the desk writes by itself: marked so that auto-responders never answer it."""
+    desk = desk_address()
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=desk,
+        to=to,
+        reply_to=[desk],
+        headers={"Message-ID": new_message_id(), "Auto-Submitted": "auto-generated", **headers},
+    )
+
+
+def confirmation_mail(conversation: Conversation) -> EmailMessage | None:
+    """The portal's "we have your message", or None: only a conversation opened in the portal,
+    by a customer with an e-mail address, is confirmed (mail is answered by the reply itself)."""
+    address = customer_address(conversation)
+    if conversation.channel != Channel.PORTAL or not address:
+        return None
+    body = (
+        f"Hello {conversation.customer.name},\n\n"
+        f"we have your message “{conversation.subject}” and a person will answer it. "
+        "We'll answer in the portal and by email; you can reply to this email to add anything.\n\n"
+        f"Your conversation number is #{conversation.pk}.\n"
+    )
+    subject = token_subject(conversation.subject, conversation.pk, prefix="We have your message: ")
+    return _notification(subject, body, [address], **threading_headers(thread_ids(conversation)))
+
+
+def confirmation_queue_on_event(*, conversation: int, event: int, kind: str) -> None:
+    """`event.created`: a conversation opened in the portal just now gets a confirmation (a
+    `jobs` handler; it looks first, so a bulk import or the demo's seed queues no task at all)."""
+    found = Event.objects.filter(pk=event).first()
+    if found is None or not _fresh(found) or found.data.get("channel") != Channel.PORTAL:
+        return
+    jobs.publish(CONFIRM, conversation=conversation)
+
+
+def confirmation_send(*, conversation_id: int) -> bool:
+    """Send the confirmation of a new conversation, if it gets one; raises if the server fails."""
+    conversation = (
+        Conversation.objects.select_related("customer")
+        .prefetch_related("customer__identities")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        return False
+    mail = confirmation_mail(conversation)
+    if mail is None:
+        return False
+    mail_send(mail)
+    return True
+
+
+def leads_alert_mail(conversation: Conversation) -> EmailMessage | None:
+    """Tell every lead at once about a conversation a risk made urgent, so it never goes public."""
+    leads = list(
+        Agent.objects.filter(role__in=(Role.LEAD, Role.ADMIN), user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not leads:
+        return None
+    signals = ", ".join(s.replace("_", " ") for s in conversation.signals) or "risk"
+    body = (
+        f"{conversation.customer.name}'s conversation #{conversation.pk} was raised to urgent "
+        f"({signals}).\nAny agent may take it; please make sure someone does now.\n\n"
+        f"{conversation.get_absolute_url()}\n"
+    )
+    return _notification(
+        f"[Caredesk] Urgent: #{conversation.pk} {conversation.subject}", body, leads
+    )
+
+
+def leads_alert_send(*, conversation_id: int) -> bool:
+    conversation = (
+        Conversation.objects.select_related("customer").filter(pk=conversation_id).first()
+    )
+    mail = leads_alert_mail(conversation) if conversation is not None else None
+    if mail is None:
+        return False
+    mail_send(mail)
+    return True
