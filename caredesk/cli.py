@@ -5,7 +5,10 @@ caredesk serve [ADDR]      check, migrate, serve: the web server and one worker,
 caredesk web [ADDR] [--workers N]  the web server alone (gunicorn; no migration, no worker)
 caredesk test [ARGS]       the whole test suite (lint, types, SQLite and PostgreSQL)
 caredesk worker            run the background worker (one Huey consumer)
+caredesk smtpd [ADDR]      the SMTP listener for inbound mail (CAREDESK_SMTPD, 127.0.0.1:2525)
+caredesk imap-poll         fetch new mail once from CAREDESK_IMAP_URL
 caredesk token EMAIL NAME  make an API token for a user
+caredesk import conversations FILE.csv  import conversations from CSV, one message a row
 caredesk analyze TEXT      read a message's emotion and risk signals
 caredesk coach TEXT        coach a reply draft
 caredesk eval emotion|coach  measure the emotion reading or the coach
@@ -36,11 +39,17 @@ def cmd_demo(argv: list[str]) -> int:
     from caredesk import config, server
 
     addr = argv[0] if argv else server.DEFAULT_ADDR
+    # The demo's webhooks may call a receiver on this machine (production refuses private and
+    # local addresses unless CAREDESK_WEBHOOK_ALLOW_NETWORKS names them: docs/webhooks.md).
+    os.environ.setdefault("CAREDESK_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8,::1/128")
     cfg = config.load()
-    if cfg.email_file_dir is None and not os.environ.get("CAREDESK_EMAIL_HOST"):
-        # No mail server on a demo machine: the mail the desk sends (sign-up links, password
-        # resets, lead alerts) is written to files the person trying it can open.
-        os.environ["CAREDESK_EMAIL_FILE_DIR"] = str(cfg.data_dir / "outbox")
+    if cfg.demo_mailbox is None and not os.environ.get("CAREDESK_EMAIL_HOST"):
+        # No mail server on a demo machine: the mail the desk sends (replies, sign-up links,
+        # password resets, lead alerts) lands in a local mailbox the desk shows at /demo/mailbox/,
+        # from the address its own mail listener takes, so answering a mail closes the loop.
+        os.environ["CAREDESK_DEMO_MAILBOX"] = str(cfg.data_dir / "mailbox")
+        if cfg.desk_addresses:
+            os.environ.setdefault("CAREDESK_FROM_EMAIL", cfg.desk_addresses[0])
         cfg = config.load()
     server.limit_model_threads(cfg)  # the seed reads the demo's history with the model
     if not server.prepare(cfg):
@@ -52,8 +61,8 @@ def cmd_demo(argv: list[str]) -> int:
         summary = demo_seed()
         print(summary)
     print(f"\nCaredesk demo: http://{addr}/")
-    if cfg.email_file_dir is not None:
-        print(f"  mail the desk sends is written to {cfg.email_file_dir}/")
+    if cfg.demo_mailbox is not None:
+        print(f"  mail the desk sends: http://{addr}/demo/mailbox/")
     for login in DEMO_LOGINS:
         print(f"  {login:32} password: {DEMO_PASSWORD}   (demo data only)")
     print(flush=True)
@@ -84,6 +93,20 @@ def cmd_worker(argv: list[str]) -> int:
     return server.run_worker(argv)
 
 
+def cmd_smtpd(argv: list[str]) -> int:
+    _django()
+    from caredesk.channels.email import smtpd
+
+    return smtpd.main(argv)
+
+
+def cmd_imap_poll(argv: list[str]) -> int:
+    _django()
+    from caredesk.channels.email import imap
+
+    return imap.main(argv)
+
+
 def cmd_token(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: caredesk token EMAIL NAME", file=sys.stderr)
@@ -100,6 +123,13 @@ def cmd_token(argv: list[str]) -> int:
     return 0
 
 
+def cmd_import(argv: list[str]) -> int:
+    _django()
+    from caredesk.channels import csv_cli
+
+    return csv_cli.main(argv)
+
+
 def cmd_manage(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caredesk.settings")
     from django.core.management import execute_from_command_line
@@ -109,9 +139,10 @@ def cmd_manage(argv: list[str]) -> int:
 
 
 def cmd_analyze(argv: list[str]) -> int:
+    from caredesk import config
     from caredesk.empathy.emotion.cli import main
 
-    return main(argv)
+    return main(argv, model_dir=config.load().minilm_dir)
 
 
 def cmd_coach(argv: list[str]) -> int:
@@ -125,9 +156,11 @@ def cmd_eval(argv: list[str]) -> int:
         print("usage: caredesk eval emotion|coach", file=sys.stderr)
         return 2
     if argv[0] == "emotion":
+        from caredesk import config
         from caredesk.empathy.emotion.evaluate import main as emotion_main
 
-        return emotion_main(argv[1:])
+        cfg = config.load()
+        return emotion_main(argv[1:], data_dir=cfg.shared_data, model_dir=cfg.minilm_dir)
     from caredesk.empathy.coaching.evaluate import main as coach_main
 
     return coach_main(argv[1:])
@@ -139,7 +172,10 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "web": cmd_web,
     "test": cmd_test,
     "worker": cmd_worker,
+    "smtpd": cmd_smtpd,
+    "imap-poll": cmd_imap_poll,
     "token": cmd_token,
+    "import": cmd_import,
     "manage": cmd_manage,
     "analyze": cmd_analyze,
     "coach": cmd_coach,

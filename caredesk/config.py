@@ -6,6 +6,7 @@ configuration fails loudly instead of half-working.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,9 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+DESK_ADDRESS = "support@demo.caredesk.test"  # the demo desk's inbound address
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -41,6 +45,17 @@ def _not_negative(name: str, default: int) -> int:
     if value < 0:
         raise ImproperlyConfigured(f"{name} must be 0 or more, not {value}")
     return value
+
+
+def _networks(name: str) -> list[str]:
+    """Comma-separated IP networks (`127.0.0.0/8, ::1/128`), each checked now."""
+    raw = [n.strip() for n in os.environ.get(name, "").split(",") if n.strip()]
+    for network in raw:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {network!r} is not an IP network") from exc
+    return raw
 
 
 def _positive(name: str, default: int) -> int:
@@ -95,12 +110,18 @@ class Config:
     max_attachment_bytes: int
     emotion_engine: str
     emotion_refine_engine: str
+    # The minilm engine's base model (model.safetensors, tokenizer.json); unset: the installed
+    # package's. The public data sets `caredesk eval emotion` reads; unset: <repo>/../shared/data.
+    minilm_dir: Path | None
+    shared_data: Path | None
     coach_rules_file: Path | None
     huey_immediate: bool
     email_host: str
     email_port: int
     default_from_email: str
-    email_file_dir: Path | None
+    # The demo's mailbox (a Maildir): every mail the desk sends lands there and the desk shows it at
+    # /demo/mailbox/; unset (production), mail goes to the SMTP server above.
+    demo_mailbox: Path | None
     # Production mode: HTTPS only behind a TLS proxy, secure cookies, HSTS (docs/deploy.md).
     production: bool
     hsts_seconds: int
@@ -119,9 +140,20 @@ class Config:
     session_idle_hours: int
     login_failure_limit: int
     login_cooloff_minutes: int
+    # Webhooks never call private or local addresses (SSRF) except inside these networks (the demo
+    # and the tests allow 127.0.0.0/8); each request gives up after this many seconds.
+    webhook_allow_networks: list[str]
+    webhook_timeout: int
     # How many reverse proxies in front of the desk append to X-Forwarded-For: 0 (the default) takes
     # the client address from the connection; behind one proxy that overwrites the header, 1.
     proxy_count: int
+    # Inbound e-mail: the SMTP listener's HOST:PORT, the addresses it takes mail for (comma
+    # separated), the largest mail it accepts, and an optional IMAP mailbox to poll
+    # (imaps://user:password@host:993/INBOX).
+    smtpd_addr: str
+    desk_addresses: list[str]
+    email_max_bytes: int
+    imap_url: str
 
 
 def load() -> Config:
@@ -141,6 +173,9 @@ def load() -> Config:
     production = _bool("CAREDESK_PRODUCTION", False)
     if production:
         _check_production(debug=debug, secret=secret)
+        if os.environ.get("CAREDESK_DEMO_MAILBOX"):
+            # The demo mailbox shows every mail the desk sends (sign-up and reset links) to anyone.
+            raise ImproperlyConfigured("CAREDESK_DEMO_MAILBOX is for the demo, not production")
     hosts = os.environ.get("CAREDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     return Config(
         debug=debug,
@@ -153,12 +188,15 @@ def load() -> Config:
         max_attachment_bytes=_int("CAREDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
         emotion_engine=os.environ.get("CAREDESK_EMOTION_ENGINE", ""),
         emotion_refine_engine=os.environ.get("CAREDESK_EMOTION_REFINE_ENGINE", "minilm"),
+        minilm_dir=_optional_path("CAREDESK_MINILM_DIR"),
+        shared_data=_optional_path("CAREDESK_SHARED_DATA"),
         coach_rules_file=_existing_file("CAREDESK_COACH_RULES_FILE"),
         huey_immediate=_bool("CAREDESK_HUEY_IMMEDIATE", False),
         email_host=os.environ.get("CAREDESK_EMAIL_HOST", "localhost"),
         email_port=_int("CAREDESK_EMAIL_PORT", 25),
-        default_from_email=os.environ.get("CAREDESK_FROM_EMAIL", "support@caredesk.test"),
-        email_file_dir=_optional_path("CAREDESK_EMAIL_FILE_DIR"),
+        # The desk's mails ask for answers here; by default the address its listener takes.
+        default_from_email=os.environ.get("CAREDESK_FROM_EMAIL", "support@demo.caredesk.test"),
+        demo_mailbox=_optional_path("CAREDESK_DEMO_MAILBOX"),
         production=production,
         hsts_seconds=_int("CAREDESK_HSTS_SECONDS", 365 * 24 * 3600),
         web_workers=_positive("CAREDESK_WEB_WORKERS", 3),
@@ -170,5 +208,15 @@ def load() -> Config:
         session_idle_hours=_positive("CAREDESK_SESSION_IDLE_HOURS", 12),
         login_failure_limit=_positive("CAREDESK_LOGIN_FAILURE_LIMIT", 10),
         login_cooloff_minutes=_positive("CAREDESK_LOGIN_COOLOFF_MINUTES", 15),
+        webhook_allow_networks=_networks("CAREDESK_WEBHOOK_ALLOW_NETWORKS"),
+        webhook_timeout=_positive("CAREDESK_WEBHOOK_TIMEOUT", 10),
         proxy_count=_not_negative("CAREDESK_PROXY_COUNT", 0),
+        smtpd_addr=os.environ.get("CAREDESK_SMTPD", "127.0.0.1:2525"),
+        desk_addresses=[
+            a.strip().lower()
+            for a in os.environ.get("CAREDESK_DESK_ADDRESSES", DESK_ADDRESS).split(",")
+            if a.strip()
+        ],
+        email_max_bytes=_positive("CAREDESK_EMAIL_MAX_BYTES", 25 * 1024 * 1024),
+        imap_url=os.environ.get("CAREDESK_IMAP_URL", ""),
     )

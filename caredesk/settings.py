@@ -198,20 +198,28 @@ else:
 HUEY["immediate"] = CONFIG.huey_immediate
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-if CONFIG.email_file_dir is not None:
-    # The demo (and a desk with no mail server yet) writes each outgoing mail to a file instead.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(CONFIG.email_file_dir)
+# The demo keeps every outgoing mail in a local mailbox shown at /demo/mailbox/ (None: no page).
+CAREDESK_DEMO_MAILBOX = str(CONFIG.demo_mailbox) if CONFIG.demo_mailbox else None
+if CAREDESK_DEMO_MAILBOX:
+    EMAIL_BACKEND = "caredesk.channels.email.backends.MaildirBackend"
 EMAIL_HOST = CONFIG.email_host
 EMAIL_PORT = CONFIG.email_port
+EMAIL_TIMEOUT = 30  # a mail server that hangs fails the attempt, and the task retries it later
 DEFAULT_FROM_EMAIL = CONFIG.default_from_email
 
 CAREDESK_MAX_MESSAGE_CHARS = CONFIG.max_message_chars
 CAREDESK_MAX_ATTACHMENT_BYTES = CONFIG.max_attachment_bytes
 CAREDESK_EMOTION_ENGINE = CONFIG.emotion_engine
 CAREDESK_EMOTION_REFINE_ENGINE = CONFIG.emotion_refine_engine
+CAREDESK_MINILM_DIR = CONFIG.minilm_dir  # handed to the empathy library, which reads no environment
 CAREDESK_COACH_RULES_FILE = CONFIG.coach_rules_file
 CAREDESK_TASK_AUDIT_LOG = CONFIG.task_audit_log
+CAREDESK_WEBHOOK_ALLOW_NETWORKS = CONFIG.webhook_allow_networks
+CAREDESK_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
+CAREDESK_SMTPD = CONFIG.smtpd_addr
+CAREDESK_DESK_ADDRESSES = CONFIG.desk_addresses
+CAREDESK_EMAIL_MAX_BYTES = CONFIG.email_max_bytes
+CAREDESK_IMAP_URL = CONFIG.imap_url
 
 LOGGING = {
     "version": 1,

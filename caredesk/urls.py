@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from caredesk import health
-from caredesk.channels import api_errors
+from caredesk.channels import api as channels_api
 from caredesk.channels import views as channel_views
-from caredesk.channels.api import api
+from caredesk.channels.api import errors as api_errors
+from caredesk.conversations.urls import coach_urlpatterns
+from caredesk.replies.urls import urlpatterns as reply_urlpatterns
 
 urlpatterns = [
     path("", channel_views.home, name="home"),
@@ -34,9 +36,15 @@ urlpatterns = [
     path("attachments/<int:pk>/", channel_views.attachment_download, name="attachment"),
     path("portal/", include("caredesk.channels.portal_urls")),
     path("desk/", include("caredesk.conversations.urls")),
+    path("desk/mail/", include("caredesk.channels.email.urls")),
+    path("", include("caredesk.channels.email.outbound_urls")),  # /desk/messages/…, /demo/mailbox/
     path("people/", include("caredesk.people.urls")),
-    path("replies/", include("caredesk.replies.urls")),
-    path("api/", api_errors.json_errors(api.urls)),
+    # Saved replies and the coach in the reply box share replies/ and the `replies:` names; the
+    # coach's views read a conversation, so they live with conversations and join here.
+    path("replies/", include(([*reply_urlpatterns, *coach_urlpatterns], "replies"))),
+    path("webhooks/", include("caredesk.channels.webhooks.urls")),
+    path("csv/", include("caredesk.channels.csv_urls")),
+    path("api/", channels_api.urls()),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

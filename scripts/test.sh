@@ -6,9 +6,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY=.venv/bin/python
-scripts/system-packages.sh postgresql redis-server chromium fonts-dejavu-core
+scripts/system-packages.sh postgresql redis-server chromium fonts-dejavu-core dovecot-imapd
 
-echo "== ruff"; .venv/bin/ruff check caredesk bench
+echo "== ruff"; .venv/bin/ruff check caredesk bench && .venv/bin/ruff format --check caredesk bench
 echo "== mypy"; .venv/bin/mypy caredesk
 
 export CAREDESK_DATA_DIR="${CAREDESK_DATA_DIR:-$(mktemp -d /tmp/caredesk-test.XXXXXX)}"

@@ -13,7 +13,7 @@ from django.db import models
 from django.urls import reverse
 
 from caredesk.customers.models import Customer
-from caredesk.people.models import Agent, Team
+from caredesk.people.models import Agent, Severity, Team  # Severity: with teams' risk policies
 
 
 class Status(models.TextChoices):
@@ -28,15 +28,6 @@ class Status(models.TextChoices):
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_US)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 NOT_DONE_STATUSES = (*ACTIVE_STATUSES, Status.WAITING_ON_CUSTOMER)
-
-
-class Severity(models.IntegerChoices):
-    """Severity bands of the fair queue. Only the problem and its risk set them, never revenue."""
-
-    LOW = 1, "Low"
-    NORMAL = 2, "Normal"
-    HIGH = 3, "High"
-    URGENT = 4, "Urgent"
 
 
 class Channel(models.TextChoices):
@@ -106,6 +97,16 @@ class Direction(models.TextChoices):
     NOTE = "note", "Internal note"
 
 
+class Delivery(models.TextChoices):
+    """Where an outbound message's e-mail stands; empty when it is not mailed at all."""
+
+    NONE = "", "Not mailed"
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    RETRYING = "retrying", "Not delivered yet, retrying"
+    FAILED = "failed", "Failed"
+
+
 class Message(models.Model):
     """One message in a conversation; internal notes are never shown to the customer."""
 
@@ -123,10 +124,31 @@ class Message(models.Model):
     external_id = models.CharField(max_length=255, blank=True, help_text="e.g. an email Message-ID")
     reading = models.JSONField(null=True, blank=True, help_text="The emotion reading (inbound).")
     findings = models.JSONField(null=True, blank=True, help_text="Coach findings when sent.")
+    # The e-mail of an outbound message (channels/email/outbound.py): shown beside the reply, so
+    # a mail that cannot be delivered is never lost silently.
+    delivery_status = models.CharField(
+        max_length=10, choices=Delivery.choices, default=Delivery.NONE, blank=True
+    )
+    delivery_error = models.CharField(max_length=500, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["conversation", "created_at"], name="msg_conv")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="msg_conv"),
+            # The outbound sweep's: the few replies queued and never tried (a lost enqueue).
+            models.Index(
+                fields=["created_at"],
+                name="msg_delivery_queued",
+                condition=models.Q(delivery_status="queued", delivery_attempts=0),
+            ),
+            # Mail threads by Message-ID (In-Reply-To, References) and imports skip rows they
+            # stored before by their external id: both look messages up by it.
+            models.Index(
+                fields=["external_id"], name="msg_external_id", condition=~models.Q(external_id="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} message on #{self.conversation_id}"
@@ -161,6 +183,7 @@ class EventKind(models.TextChoices):
     MERGED = "merged", "Merged"
     RATED = "rated", "Rated"
     ESCALATED = "escalated", "Escalated"
+    CUSTOMER_MERGED = "customer_merged", "Customer merged"
 
 
 class Event(models.Model):

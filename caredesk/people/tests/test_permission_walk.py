@@ -6,7 +6,7 @@ Every named route must have a rule here, so a new route without one fails the su
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -14,11 +14,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from caredesk.channels.email.inbound import inbound_mail_receive
+from caredesk.channels.email.models import InboundMail
+from caredesk.channels.webhooks.models import DeliveryStatus, WebhookDelivery
+from caredesk.channels.webhooks.services import subscription_create, subscription_pause
 from caredesk.conftest import login
 from caredesk.conversations.models import Conversation
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.tests.factories import CustomerFactory
 from caredesk.people.models import Role
+from caredesk.people.services import api_token_issue
 from caredesk.people.tests.factories import AgentFactory, TeamFactory
 from caredesk.replies.models import SavedReply
 
@@ -44,6 +49,7 @@ class Rule:
     target: str | None = None  # "conversation", "customer" or "team": which id goes in the URL
     data: dict[str, Any] = field(default_factory=dict)
     json: bool = False
+    upload: bool = False  # multipart, with a fresh file as "files"
 
 
 PAGE = {
@@ -109,6 +115,26 @@ def api(
     }
 
 
+LEADS_ONLY = {**DESK, "agent": 403, "other_agent": 403, "lead": 200}
+API_LEADS_ONLY = {**dict.fromkeys(ROLES, 403), "anonymous": 401, "lead": 200}
+
+
+def _webhook_delivery(conversation: Conversation) -> WebhookDelivery:
+    """A paused webhook with one delivery of the conversation's first event."""
+    subscription = subscription_create(
+        actor=None, url="https://hooks.example.com/", kinds=["created"]
+    )
+    subscription_pause(subscription=subscription, reason="Walking the routes.")
+    return WebhookDelivery.objects.create(
+        subscription=subscription,
+        event=conversation.events.earliest("pk"),
+        kind="created",
+        payload={"conversation": {"id": conversation.pk}},
+        status=DeliveryStatus.SUCCEEDED,
+        created_at=conversation.created_at,
+    )
+
+
 RULES: dict[str, Rule] = {
     "home": Rule("get", AUTH_ONLY),
     "healthz": Rule("get", dict.fromkeys(ROLES, 200)),
@@ -148,10 +174,31 @@ RULES: dict[str, Rule] = {
     "desk:reopen": Rule("post", desk_action(400), "conversation"),
     "desk:merge": Rule("post", desk_action(400), "conversation", {"target": ""}),
     "desk:customer": Rule("get", desk_action(200), "customer"),
+    # The mail quarantine is for leads; the mail here is a quarantined one with no conversation.
+    "mail:quarantine": Rule("get", {**DESK, "agent": 403, "other_agent": 403}),
+    "mail:detail": Rule("get", {**DESK, "agent": 403, "other_agent": 403}, "inbound_mail"),
+    "mail:reprocess": Rule(
+        "post", {**DESK, "agent": 403, "other_agent": 403, "lead": 302}, "inbound_mail"
+    ),
+    "mail:discard": Rule(
+        "post", {**DESK, "agent": 403, "other_agent": 403, "lead": 302}, "inbound_mail"
+    ),
+    # Only a reply's author or a lead may send its e-mail again (403 for other agents); the
+    # customer's own message is no e-mail, so a lead is sent back with a notice (302).
+    "outbound:delivery_retry": Rule("post", {**desk_action(302), "agent": 403}, "message"),
+    # The demo mailbox exists only where CAREDESK_DEMO_MAILBOX is set (`caredesk demo`).
+    "outbound:mailbox": Rule("get", dict.fromkeys(ROLES, 404)),
+    "outbound:mailbox_message": Rule("get", dict.fromkeys(ROLES, 404), "mail"),
+    "outbound:mailbox_answer": Rule("post", dict.fromkeys(ROLES, 404), "mail", {"text": "x"}),
     "people:presence": Rule(
         "post", {**DESK, "agent": 302, "other_agent": 302, "lead": 302}, data={"presence": "away"}
     ),
     "people:teams": Rule("get", {**DESK, "agent": 403, "other_agent": 403}),
+    "people:tokens": Rule("get", DESK),
+    # An agent's own token; nobody else's, whatever their role.
+    "people:token_revoke": Rule(
+        "post", {**desk_action(302), "other_agent": 404, "lead": 404}, "token"
+    ),
     "people:team_edit": Rule("get", {**DESK, "agent": 403, "other_agent": 403}, "team"),
     "replies:list": Rule("get", DESK),
     "replies:new": Rule("get", DESK),
@@ -159,6 +206,32 @@ RULES: dict[str, Rule] = {
     "replies:coach": Rule("post", desk_action(200), "conversation", {"text": "Not my job."}),
     "replies:apply": Rule("post", desk_action(400), "conversation", {"text": "x"}),
     "replies:insert": Rule("post", desk_action(400), "conversation", {"text": "x"}),
+    # Webhooks are the leads' (the subscription is paused, so a replay is refused: no network).
+    "webhooks:list": Rule("get", LEADS_ONLY),
+    "webhooks:new": Rule("get", LEADS_ONLY),
+    "webhooks:detail": Rule("get", LEADS_ONLY, "webhook"),
+    "webhooks:pause": Rule("post", {**LEADS_ONLY, "lead": 302}, "webhook"),
+    "webhooks:resume": Rule("post", {**LEADS_ONLY, "lead": 302}, "webhook"),
+    "webhooks:delete": Rule("post", {**LEADS_ONLY, "lead": 302}, "webhook"),
+    "webhooks:replay": Rule("post", {**LEADS_ONLY, "lead": 302}, "webhook_delivery"),
+    "csv:import": Rule("get", LEADS_ONLY),
+    "csv:export": Rule("get", DESK, "inbox_view"),
+    "api:webhook_list": Rule("get", API_LEADS_ONLY),
+    "api:webhook_create": Rule(
+        "post",
+        {**API_LEADS_ONLY, "lead": 201},
+        data={"url": "https://hooks.example.com/new", "kinds": ["resolved"]},
+        json=True,
+    ),
+    "api:webhook_get": Rule("get", API_LEADS_ONLY, "webhook"),
+    "api:webhook_update": Rule(
+        "patch", API_LEADS_ONLY, "webhook", {"description": "Our CRM"}, json=True
+    ),
+    "api:webhook_delete": Rule("delete", {**API_LEADS_ONLY, "lead": 204}, "webhook", json=True),
+    "api:webhook_deliveries": Rule("get", API_LEADS_ONLY, "webhook"),
+    "api:webhook_delivery_replay": Rule(
+        "post", {**API_LEADS_ONLY, "lead": 400}, "webhook_delivery", json=True
+    ),
     "api:openapi-json": Rule("get", PAGE | {"anonymous": 200}),
     "api:openapi-view": Rule("get", PAGE | {"anonymous": 200}),
     "api:api-root": Rule("get", {r: 404 for r in ROLES}),
@@ -184,6 +257,96 @@ RULES: dict[str, Rule] = {
         json=True,
     ),
     "api:queue_list": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
+    # Conversations: agents change them (customers 403 before any lookup), on what they may see.
+    "api:conversation_update": Rule(
+        "patch", api(200, customer=403, other_customer=403), "conversation", {"severity": 3}
+    ),
+    "api:conversation_merge": Rule(
+        "post",
+        api(400, customer=403, other_customer=403),
+        "conversation",
+        {"target_id": "<conversation>"},  # its own id: merging into itself is refused
+        json=True,
+    ),
+    "api:conversation_resolve": Rule(
+        "post", api(200, customer=403, other_customer=403), "conversation", json=True
+    ),
+    "api:conversation_reopen": Rule(
+        "post", api(400, customer=403, other_customer=403), "conversation", json=True
+    ),
+    "api:message_list": Rule("get", api(200), "conversation"),
+    "api:note_create": Rule(
+        "post", api(400, customer=403, other_customer=403), "conversation", {"text": ""}, json=True
+    ),
+    "api:attachment_upload": Rule("post", api(201), "conversation", {"text": "x"}, upload=True),
+    "api:attachment_get": Rule("get", api(200), "api_attachment"),
+    "api:conversation_events": Rule(
+        "get", api(200, customer=403, other_customer=403), "conversation"
+    ),
+    "api:event_feed": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
+    "api:rating_list": Rule("get", api(200, other_customer=200, other_agent=200)),
+    # Only the customer rates, once resolved (this one is not yet: 400).
+    "api:rating_submit": Rule(
+        "post",
+        {**api(400), "agent": 403, "lead": 403},
+        "conversation",
+        {"satisfaction": 5, "effort": 1},
+        json=True,
+    ),
+    # Customers and organisations: agents look up the customers of conversations they may see.
+    "api:customer_list": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
+    "api:customer_create": Rule(
+        "post",
+        api(400, customer=403, other_customer=403, other_agent=400),
+        data={"name": ""},
+        json=True,
+    ),
+    "api:customer_get": Rule("get", api(200, customer=403, other_customer=403), "api_customer"),
+    "api:customer_update": Rule(
+        "patch", api(400, customer=403, other_customer=403), "api_customer", {"name": ""}
+    ),
+    "api:identity_add": Rule(
+        "post",
+        api(400, customer=403, other_customer=403),
+        "api_customer",
+        {"kind": "phone", "value": ""},
+        json=True,
+    ),
+    # Leads merge customers; merging one into themselves is refused (400).
+    "api:customer_merge_route": Rule(
+        "post",
+        {**dict.fromkeys(ROLES, 403), "anonymous": 401, "lead": 400},
+        "api_customer",
+        {"into_id": "<customer>"},
+        json=True,
+    ),
+    "api:organisation_list": Rule(
+        "get", api(200, customer=403, other_customer=403, other_agent=200)
+    ),
+    "api:organisation_create": Rule(
+        "post",
+        api(400, customer=403, other_customer=403, other_agent=400),
+        data={"name": ""},
+        json=True,
+    ),
+    # People: agents read; leads change teams. Tokens: everyone their own.
+    "api:agent_list": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
+    "api:team_list": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
+    "api:team_get": Rule(
+        "get", api(200, customer=403, other_customer=403, other_agent=200), "api_team"
+    ),
+    "api:team_update": Rule(
+        "patch",
+        {**api(200, customer=403, other_customer=403, other_agent=403), "agent": 403},
+        "api_team",
+    ),
+    "api:token_list": Rule("get", api(200, other_customer=200, other_agent=200)),
+    "api:token_create": Rule(
+        "post", api(400, other_customer=400, other_agent=400), data={"name": ""}, json=True
+    ),
+    "api:token_revoke": Rule(
+        "delete", {**api(404, other_customer=404, other_agent=404), "agent": 204}, "api_token"
+    ),
     "api:queue_take_next": Rule(
         "post", api(200, customer=403, other_customer=403, other_agent=204)
     ),
@@ -222,7 +385,16 @@ def world(db: None) -> dict[str, Any]:
         "lead": lead.user.email,
         "conversation": conversation,
         "saved_reply": SavedReply.objects.create(team=team, title="Refund", body="Thank you!"),
+        "token": api_token_issue(email=agent.user.email, name="walk")[0],
     }
+
+
+def _quarantined_mail() -> InboundMail:
+    raw = (
+        b"From: news@shop.example\r\nSubject: Sale\r\nPrecedence: bulk\r\n"
+        b"Message-ID: <walk@shop.example>\r\n\r\nEverything half price.\r\n"
+    )
+    return inbound_mail_receive(raw=raw, source="smtp")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -241,12 +413,43 @@ def test_route_answers_each_role_as_expected(name: str, role: str, world: dict[s
         kwargs = {"pk": conversation.messages.get().attachments.get().pk}
     elif rule.target == "link":
         kwargs = {"uidb64": "OTk5OTk5", "token": "no-such-token"}  # user 999999
+    elif rule.target == "message":
+        kwargs = {"pk": conversation.messages.get().pk}
+    elif rule.target == "mail":
+        kwargs = {"key": "1700000000.M1P1Q1.demo"}
     elif rule.target == "saved_reply":
         kwargs = {"pk": world["saved_reply"].pk}
+    elif rule.target == "inbound_mail":
+        kwargs = {"pk": _quarantined_mail().pk}
+    elif rule.target == "inbox_view":
+        kwargs = {"view": "mine"}
+    elif rule.target == "webhook":
+        kwargs = {"pk": _webhook_delivery(conversation).subscription_id}
+    elif rule.target == "api_customer":
+        kwargs = {"customer_id": conversation.customer_id}
+    elif rule.target == "api_team":
+        kwargs = {"team_id": conversation.team_id}
+    elif rule.target == "api_attachment":
+        kwargs = {"attachment_id": conversation.messages.get().attachments.get().pk}
+    elif rule.target == "token":
+        kwargs = {"pk": world["token"].pk}
+    elif rule.target == "api_token":
+        kwargs = {"token_id": world["token"].pk}
+    elif rule.target == "webhook_delivery":
+        kwargs = {"pk": _webhook_delivery(conversation).pk}
     url = reverse(name, kwargs=kwargs)
     client = _client_for(role, world)
+    # "<conversation>" and "<customer>" in the data stand for the walked conversation's ids.
+    ids = {"<conversation>": conversation.pk, "<customer>": conversation.customer_id}
+    data = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in rule.data.items()}
+    rule = replace(rule, data=data)
     if rule.method == "get":
         response = client.get(url)
+    elif rule.method in ("patch", "delete"):
+        response = getattr(client, rule.method)(url, rule.data, content_type="application/json")
+    elif rule.upload:
+        upload = SimpleUploadedFile("note.txt", b"hello", content_type="text/plain")
+        response = client.post(url, {**rule.data, "files": upload})
     elif rule.json:
         response = client.post(url, rule.data, content_type="application/json")
     else:
