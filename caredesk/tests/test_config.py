@@ -23,7 +23,9 @@ def test_bad_values_fail_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         config.load()
 
 
-def test_secret_key_is_generated_once_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_secret_key_is_generated_once_and_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("CAREDESK_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("CAREDESK_SECRET_KEY", raising=False)
     first, second = config.load(), config.load()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -27,6 +27,10 @@ from caredesk.customers.tests.factories import CustomerFactory
 from caredesk.people.models import User
 from caredesk.people.tests.factories import PASSWORD, UserFactory
 
+if TYPE_CHECKING:
+    # The stubs' name for what the test client returns: an HttpResponse with .json(), .context.
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "plum-orchard-lantern"
@@ -38,7 +42,9 @@ def _fresh_mail_limits() -> None:
     cache.clear()  # the one-mail-per-minute limit must not carry over from another test
 
 
-def _signup(client: Client, email: str, password: str = NEW_PASSWORD, name: str = "Rosa Marquez"):
+def _signup(
+    client: Client, email: str, password: str = NEW_PASSWORD, name: str = "Rosa Marquez"
+) -> _MonkeyPatchedWSGIResponse:
     return client.post("/signup/", {"name": name, "email": email, "password": password})
 
 
@@ -48,7 +54,7 @@ def _link(message: mail.EmailMessage, kind: str) -> str:
     return found.group(1)
 
 
-def _log_in(client: Client, email: str, password: str, **extra: str):
+def _log_in(client: Client, email: str, password: str, **extra: str) -> _MonkeyPatchedWSGIResponse:
     return client.post("/login/", {"username": email, "password": password}, **extra)
 
 
@@ -103,7 +109,7 @@ def test_signup_with_a_known_address_shows_no_history_until_the_link_is_followed
     assert b"already confirmed" in again.content
 
 
-def test_signup_and_reset_answer_at_once_while_the_mail_server_is_down(settings) -> None:
+def test_signup_and_reset_answer_at_once_while_the_mail_server_is_down(settings: Any) -> None:
     """Mail goes out from the worker: a dead mail server neither fails nor slows the page, and
     nothing the person typed is lost (the task is retried later)."""
     import socket

@@ -8,7 +8,8 @@ from django.test import Client
 from caredesk.conversations.models import Channel, Conversation, Direction
 from caredesk.conversations.services import note_add
 from caredesk.conversations.tests.factories import make_conversation
-from caredesk.people.models import Agent, ApiToken
+from caredesk.customers.models import Customer
+from caredesk.people.models import Agent, ApiToken, Team
 from caredesk.people.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,9 @@ def test_bad_token_and_bad_payloads_get_clear_errors(agent: Agent) -> None:
     assert missing.status_code == 404
 
 
-def test_customer_never_sees_internal_notes(customer_client: Client, customer, agent) -> None:
+def test_customer_never_sees_internal_notes(
+    customer_client: Client, customer: Customer, agent: Agent
+) -> None:
     c = make_conversation(customer=customer)
     note_add(conversation=c, agent=agent, text="Customer seems to be on the old plan.")
     body = customer_client.get(f"/api/conversations/{c.pk}").json()
@@ -75,7 +78,7 @@ def test_customer_never_sees_internal_notes(customer_client: Client, customer, a
 
 
 def test_customer_writes_and_agent_replies_through_the_api(
-    customer_client: Client, agent_client: Client, customer, team
+    customer_client: Client, agent_client: Client, customer: Customer, team: Team
 ) -> None:
     c = make_conversation(customer=customer, team=team)
     r = customer_client.post(
@@ -94,7 +97,7 @@ def test_customer_writes_and_agent_replies_through_the_api(
     assert c.resolved_at is not None
 
 
-def test_queue_explains_every_entry(agent_client: Client, team) -> None:
+def test_queue_explains_every_entry(agent_client: Client, team: Team) -> None:
     make_conversation(team=team)
     entries = agent_client.get("/api/queue").json()
     assert entries[0]["position"] == 1
@@ -107,7 +110,9 @@ def test_openapi_schema_lists_the_routes() -> None:
     assert "/api/queue/take-next" in schema["paths"]
 
 
-def test_coach_endpoint_with_given_context_and_with_a_conversation(agent_client: Client, team):
+def test_coach_endpoint_with_given_context_and_with_a_conversation(
+    agent_client: Client, team: Team
+) -> None:
     r = agent_client.post(
         "/api/coach",
         {"draft": "That's not my job.", "context": {"transfers": 2}},

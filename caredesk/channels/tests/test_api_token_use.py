@@ -58,7 +58,9 @@ def refuse_token_writes() -> None:
             )
 
 
-def test_a_busy_database_does_not_fail_the_request(agent: Agent, caplog) -> None:
+def test_a_busy_database_does_not_fail_the_request(
+    agent: Agent, caplog: pytest.LogCaptureFixture
+) -> None:
     token = api_token_create(email=agent.user.email, name="dashboard")
     refuse_token_writes()
     response = Client().get("/api/queue", **bearer(token))

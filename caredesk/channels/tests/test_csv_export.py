@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from caredesk.conversations.services import conversation_assign
 from caredesk.conversations.tests.factories import make_conversation
+from caredesk.people.models import Agent, Team
+
+if TYPE_CHECKING:
+    # The stubs' name for what the test client returns: an HttpResponse with .json(), .context.
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
 
-def rows(response) -> list[dict[str, str]]:
+def rows(response: _MonkeyPatchedWSGIResponse) -> list[dict[str, str]]:
     body = response.content.decode()
     return list(csv.DictReader(io.StringIO(body)))
 
 
-def test_an_agent_exports_what_their_inbox_shows(agent, agent_client, team, other_team) -> None:
+def test_an_agent_exports_what_their_inbox_shows(
+    agent: Agent, agent_client: Client, team: Team, other_team: Team
+) -> None:
     mine = make_conversation(team=team, subject='=HYPERLINK("http://evil")')
     conversation_assign(conversation=mine, agent=agent, actor=agent.user)
     make_conversation(team=team, subject="In the queue")
@@ -37,5 +46,5 @@ def test_an_agent_exports_what_their_inbox_shows(agent, agent_client, team, othe
     assert queue == {"In the queue"}
 
 
-def test_an_unknown_view_is_404(agent_client) -> None:
+def test_an_unknown_view_is_404(agent_client: Client) -> None:
     assert agent_client.get(reverse("csv:export", args=["everything"])).status_code == 404

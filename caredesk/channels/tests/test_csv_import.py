@@ -13,6 +13,8 @@ from caredesk.channels.csv_import import csv_import_text
 from caredesk.cli import main as caredesk
 from caredesk.conftest import login
 from caredesk.conversations.models import Conversation, Direction, EventKind, Message, Status
+from caredesk.customers.models import Customer
+from caredesk.people.models import Agent
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +46,9 @@ def sample(agent_email: str, rater_email: str) -> str:
     return HEADER + "\n".join(rows) + "\n"
 
 
-def test_an_import_goes_through_the_services_and_reports_each_bad_row(agent, customer) -> None:
+def test_an_import_goes_through_the_services_and_reports_each_bad_row(
+    agent: Agent, customer: Customer
+) -> None:
     report = csv_import_text(sample(agent.user.email, customer.user.email))
     assert (report.created, report.skipped) == (6, 0)
     lines = dict(report.errors)
@@ -74,7 +78,9 @@ def test_an_import_goes_through_the_services_and_reports_each_bad_row(agent, cus
     assert all(m.reading for m in Message.objects.filter(direction=Direction.INBOUND))  # read
 
 
-def test_importing_the_same_file_twice_creates_nothing_twice(agent, customer) -> None:
+def test_importing_the_same_file_twice_creates_nothing_twice(
+    agent: Agent, customer: Customer
+) -> None:
     text = sample(agent.user.email, customer.user.email)
     first = csv_import_text(text)
     counts = (Conversation.objects.count(), Message.objects.count())
@@ -89,7 +95,9 @@ def test_a_file_without_the_required_columns_is_refused_as_a_whole() -> None:
         csv_import_text("conversation,text\nA,hello\n")
 
 
-def test_the_command_shows_progress_and_the_report(agent, customer, tmp_path: Path, capsys) -> None:
+def test_the_command_shows_progress_and_the_report(
+    agent: Agent, customer: Customer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "history.csv"
     path.write_text(sample(agent.user.email, customer.user.email), encoding="utf-8-sig")
     assert caredesk(["import", "conversations", str(path)]) == 1  # some rows were refused
@@ -103,7 +111,7 @@ def test_the_command_shows_progress_and_the_report(agent, customer, tmp_path: Pa
     assert caredesk(["import", "people", str(path)]) == 2
 
 
-def test_a_lead_imports_on_the_upload_page(lead, agent, customer) -> None:
+def test_a_lead_imports_on_the_upload_page(lead: Agent, agent: Agent, customer: Customer) -> None:
     client = login(Client(), lead.user.email)
     upload = SimpleUploadedFile("h.csv", sample(agent.user.email, customer.user.email).encode())
     response = client.post(reverse("csv:import"), {"file": upload})

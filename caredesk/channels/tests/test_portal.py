@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -9,6 +11,8 @@ from django.test import Client
 from caredesk.conversations.models import Conversation, Status
 from caredesk.conversations.services import conversation_resolve
 from caredesk.conversations.tests.factories import make_conversation
+from caredesk.customers.models import Customer
+from caredesk.people.models import Agent
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +25,7 @@ def test_open_conversation_and_see_position(customer_client: Client) -> None:
     assert "number 1" in page and "Not enough data yet" in page
 
 
-def test_bad_input_is_refused_and_the_text_is_kept(customer_client: Client, settings) -> None:
+def test_bad_input_is_refused_and_the_text_is_kept(customer_client: Client, settings: Any) -> None:
     r = customer_client.post("/portal/new/", {"subject": "", "text": "My words stay here"})
     assert r.status_code == 400
     assert b"short subject" in r.content and b"My words stay here" in r.content
@@ -40,7 +44,9 @@ def test_forged_form_posts_are_refused() -> None:
     assert r.status_code == 403
 
 
-def test_reply_reopens_and_rating_after_resolution(customer_client: Client, customer, agent):
+def test_reply_reopens_and_rating_after_resolution(
+    customer_client: Client, customer: Customer, agent: Agent
+) -> None:
     c = make_conversation(customer=customer)
     conversation_resolve(conversation=c, agent=agent)
     r = customer_client.post(f"/portal/c/{c.pk}/rate/", {"satisfaction": 5, "effort": 2})
@@ -52,14 +58,18 @@ def test_reply_reopens_and_rating_after_resolution(customer_client: Client, cust
     assert r.status_code == 302 and c.status in (Status.NEW, Status.OPEN)
 
 
-def test_rating_out_of_range_is_a_clear_error(customer_client: Client, customer, agent) -> None:
+def test_rating_out_of_range_is_a_clear_error(
+    customer_client: Client, customer: Customer, agent: Agent
+) -> None:
     c = make_conversation(customer=customer)
     conversation_resolve(conversation=c, agent=agent)
     r = customer_client.post(f"/portal/c/{c.pk}/rate/", {"satisfaction": 9, "effort": 2})
     assert r.status_code == 400 and b"Select a valid choice" in r.content
 
 
-def test_attachments_are_kept_and_only_downloaded(customer_client: Client, agent_client) -> None:
+def test_attachments_are_kept_and_only_downloaded(
+    customer_client: Client, agent_client: Client
+) -> None:
     upload = SimpleUploadedFile("page.html", b"<script>alert(1)</script>", content_type="text/html")
     customer_client.post(
         "/portal/new/", {"subject": "See file", "text": "Attached", "attachments": upload}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,7 +19,7 @@ from caredesk.people.tests.factories import AgentFactory
 pytestmark = pytest.mark.django_db
 
 
-def order(now=None) -> list[int]:
+def order(now: datetime | None = None) -> list[int]:
     return list(queue.queue_queryset(now=now).values_list("pk", flat=True))
 
 

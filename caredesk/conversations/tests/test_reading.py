@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.utils.html import escape
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from caredesk.conversations import reading
 from caredesk.conversations.models import EventKind, Message, Severity
@@ -15,6 +16,7 @@ from caredesk.conversations.tasks import read_unread_messages
 from caredesk.conversations.templatetags.desk import with_evidence
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.empathy.emotion.engines import MiniLMEngine
+from caredesk.people.models import Agent, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +28,7 @@ def _to_leads(lead: Any) -> list[Any]:
 
 
 def test_legal_threat_goes_urgent_and_emails_the_leads(
-    team, lead, django_capture_on_commit_callbacks
+    team: Team, lead: Agent, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         c = make_conversation(team=team, text=LEGAL)
@@ -38,7 +40,9 @@ def test_legal_threat_goes_urgent_and_emails_the_leads(
 
 
 def test_slow_engines_read_in_the_background_and_nothing_is_lost(
-    monkeypatch, team, django_capture_on_commit_callbacks
+    monkeypatch: pytest.MonkeyPatch,
+    team: Team,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     monkeypatch.setattr(reading, "reads_inline", lambda: False)
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -61,7 +65,7 @@ def stored(message: Message) -> dict:
 
 
 def test_the_refine_engine_reads_each_message_again_and_its_reading_replaces_the_first(
-    settings, team, django_capture_on_commit_callbacks
+    settings: Any, team: Team, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     settings.CAREDESK_EMOTION_REFINE_ENGINE = "minilm"
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -77,7 +81,7 @@ def test_the_refine_engine_reads_each_message_again_and_its_reading_replaces_the
     assert reading.unrefined_message_ids(limit=10) == []
 
 
-def test_the_sweep_refines_messages_the_task_missed(settings, team) -> None:
+def test_the_sweep_refines_messages_the_task_missed(settings: Any, team: Team) -> None:
     c = make_conversation(team=team, text="Still no refund. Where is my money?")
     message = c.messages.get()
     assert stored(message)["engine"] == "linear"
@@ -93,7 +97,11 @@ def engine_without_weights() -> MiniLMEngine:
 
 
 def test_refining_does_not_undo_an_agents_severity_or_tell_the_leads_again(
-    settings, team, lead, agent, django_capture_on_commit_callbacks
+    settings: Any,
+    team: Team,
+    lead: Agent,
+    agent: Agent,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     from caredesk.conversations.services import severity_change
 
@@ -110,7 +118,9 @@ def test_refining_does_not_undo_an_agents_severity_or_tell_the_leads_again(
     assert c.severity == Severity.NORMAL and len(_to_leads(lead)) == 1
 
 
-def test_the_sweep_looks_only_at_the_newest_messages(settings, monkeypatch, team) -> None:
+def test_the_sweep_looks_only_at_the_newest_messages(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, team: Team
+) -> None:
     old = make_conversation(team=team, text="Still no refund.").messages.get()
     new = make_conversation(team=team, text="Where is my parcel?").messages.get()
     settings.CAREDESK_EMOTION_REFINE_ENGINE = "minilm"
@@ -121,7 +131,10 @@ def test_the_sweep_looks_only_at_the_newest_messages(settings, monkeypatch, team
 
 
 def test_without_the_model_files_messages_keep_their_first_reading(
-    settings, team, caplog, django_capture_on_commit_callbacks
+    settings: Any,
+    team: Team,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.CAREDESK_EMOTION_REFINE_ENGINE = f"{__name__}.engine_without_weights"
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 
 import pytest
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, RequestFactory
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from caredesk.channels.email.inbound import inbound_mail_receive
 from caredesk.channels.email.models import InboundStatus
@@ -25,7 +26,7 @@ from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.models import Customer
 from caredesk.empathy.emotion.engines import LinearEngine
 from caredesk.empathy.types import Reading
-from caredesk.people.models import Agent
+from caredesk.people.models import Agent, Team
 
 HERE = __name__
 LEGAL = "I have been waiting three weeks for my refund. My lawyer will be in touch!"
@@ -118,7 +119,7 @@ def inbound(ids: list[int]) -> list[Message]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("broken", [FailingEngine, GarbageEngine])
 def test_a_broken_engine_loses_no_message_and_the_sweep_reads_them_later(
-    settings, customer_client: Client, broken: type, caplog
+    settings: Any, customer_client: Client, broken: type, caplog: pytest.LogCaptureFixture
 ) -> None:
     use(settings, broken)
     ids = customer_writes_everywhere(customer_client)
@@ -136,7 +137,7 @@ def test_a_broken_engine_loses_no_message_and_the_sweep_reads_them_later(
 
 @pytest.mark.django_db
 def test_a_broken_refine_engine_leaves_the_first_reading(
-    settings, team, django_capture_on_commit_callbacks
+    settings: Any, team: Team, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     use(settings, None, FailingEngine)
     FailingEngine.calls.clear()
@@ -151,7 +152,9 @@ def test_a_broken_refine_engine_leaves_the_first_reading(
 
 
 @pytest.mark.django_db
-def test_a_refine_engine_that_cannot_load_loses_nothing(settings, customer_client, caplog) -> None:
+def test_a_refine_engine_that_cannot_load_loses_nothing(
+    settings: Any, customer_client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
     settings.CAREDESK_EMOTION_REFINE_ENGINE = f"{HERE}.NoSuchEngine"  # a typo in the settings
     ids = customer_writes_everywhere(customer_client)
     assert all(m.reading and m.reading["engine"] == "linear" for m in inbound(ids))
@@ -160,7 +163,7 @@ def test_a_refine_engine_that_cannot_load_loses_nothing(settings, customer_clien
 
 @pytest.mark.django_db(transaction=True)
 def test_no_engine_reads_inside_a_transaction(
-    settings, customer: Customer, agent: Agent, team
+    settings: Any, customer: Customer, agent: Agent, team: Team
 ) -> None:
     OutsideEngine.calls.clear()
     OutsideRefineEngine.primed.clear()
@@ -209,7 +212,7 @@ class RacedEngine(LinearEngine):
 
 @pytest.mark.django_db
 def test_a_reading_stored_meanwhile_by_another_worker_is_kept(
-    settings, team, django_capture_on_commit_callbacks
+    settings: Any, team: Team, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     use(settings, RacedEngine)
     with django_capture_on_commit_callbacks(execute=False):
@@ -226,7 +229,7 @@ def test_a_reading_stored_meanwhile_by_another_worker_is_kept(
     assert message.reading and message.reading["extra"] == {"by": "them"}
 
 
-def test_the_error_page_promises_nothing_it_cannot_know(rf) -> None:
+def test_the_error_page_promises_nothing_it_cannot_know(rf: RequestFactory) -> None:
     from django.views.defaults import server_error
 
     page = server_error(rf.post("/portal/new/")).content.decode()
@@ -235,7 +238,7 @@ def test_the_error_page_promises_nothing_it_cannot_know(rf) -> None:
 
 @pytest.mark.django_db
 def test_a_risk_in_an_older_message_read_late_still_raises_severity(
-    settings, customer_client: Client
+    settings: Any, customer_client: Client
 ) -> None:
     use(settings, FailingEngine)
     r = customer_client.post("/portal/new/", {"subject": "Refund", "text": LEGAL})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from caredesk.conversations import selectors, services
 from caredesk.conversations.models import Conversation, EventKind, Message, Severity, Status
 from caredesk.conversations.tests.factories import make_conversation
+from caredesk.customers.models import Customer
 from caredesk.customers.tests.factories import CustomerFactory
 from caredesk.people.models import Agent, Team
 from caredesk.people.tests.factories import AgentFactory
@@ -42,7 +45,9 @@ def test_a_risk_signal_raises_severity_by_the_team_policy(team: Team) -> None:
     assert calm.severity == Severity.NORMAL
 
 
-def test_empty_and_oversized_messages_are_refused_with_a_clear_reason(settings, customer) -> None:
+def test_empty_and_oversized_messages_are_refused_with_a_clear_reason(
+    settings: Any, customer: Customer
+) -> None:
     with pytest.raises(ValidationError, match="empty"):
         make_conversation(customer=customer, text="   ")
     settings.CAREDESK_MAX_MESSAGE_CHARS = 50
@@ -148,7 +153,7 @@ def test_merge_keeps_messages_and_events_and_points_to_the_survivor(agent: Agent
     assert message.conversation_id == first.pk
 
 
-def test_rating_needs_resolution_range_and_the_owner(agent: Agent, customer) -> None:
+def test_rating_needs_resolution_range_and_the_owner(agent: Agent, customer: Customer) -> None:
     c = make_conversation(customer=customer)
     with pytest.raises(ValidationError, match="once it is resolved"):
         services.rating_submit(conversation=c, user=customer.user, satisfaction=5, effort=1)
@@ -163,7 +168,7 @@ def test_rating_needs_resolution_range_and_the_owner(agent: Agent, customer) -> 
     assert rating.satisfaction == 4 and EventKind.RATED in kinds(c)
 
 
-def test_script_payloads_are_stored_as_inert_text(customer) -> None:
+def test_script_payloads_are_stored_as_inert_text(customer: Customer) -> None:
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     c = make_conversation(customer=customer, subject=payload, text=payload)
     html = c.messages.get().html

@@ -11,12 +11,13 @@ from caredesk.conversations.models import Conversation, Severity
 from caredesk.conversations.services import conversation_transfer, reply_send
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.tests.factories import CustomerFactory
+from caredesk.people.models import Agent, Team
 from caredesk.people.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_inbox_query_count_does_not_grow_with_rows(agent_client: Client, team) -> None:
+def test_inbox_query_count_does_not_grow_with_rows(agent_client: Client, team: Team) -> None:
     make_conversation(team=team)
     with CaptureQueriesContext(connection) as few:
         assert agent_client.get("/desk/").status_code == 200
@@ -29,7 +30,7 @@ def test_inbox_query_count_does_not_grow_with_rows(agent_client: Client, team) -
 
 
 def test_conversation_page_shows_handoff_first_history_and_people_count(
-    agent_client: Client, agent, team
+    agent_client: Client, agent: Agent, team: Team
 ) -> None:
     customer = CustomerFactory()
     old = make_conversation(
@@ -55,7 +56,9 @@ def test_conversation_page_shows_handoff_first_history_and_people_count(
     assert 'id="ppp"' in page and ">2</dd>" in page
 
 
-def test_actions_change_state_and_show_errors(agent_client: Client, agent, team) -> None:
+def test_actions_change_state_and_show_errors(
+    agent_client: Client, agent: Agent, team: Team
+) -> None:
     c = make_conversation(team=team)
     r = agent_client.post(f"/desk/c/{c.pk}/severity/", {"severity": Severity.URGENT})
     assert r.status_code == 302
@@ -70,7 +73,7 @@ def test_actions_change_state_and_show_errors(agent_client: Client, agent, team)
     assert c.severity == Severity.URGENT and c.resolved_at is not None and c.owner == agent
 
 
-def test_merge_from_the_desk(agent_client: Client, team) -> None:
+def test_merge_from_the_desk(agent_client: Client, team: Team) -> None:
     customer = CustomerFactory()
     a = make_conversation(customer=customer, team=team)
     b = make_conversation(customer=customer, team=team, subject="Same problem")
@@ -79,7 +82,7 @@ def test_merge_from_the_desk(agent_client: Client, team) -> None:
     assert Conversation.objects.get(pk=b.pk).merged_into_id == a.pk
 
 
-def test_take_next_button(agent_client: Client, team) -> None:
+def test_take_next_button(agent_client: Client, team: Team) -> None:
     c = make_conversation(team=team)
     r = agent_client.post("/desk/take-next/")
     assert r["Location"] == f"/desk/c/{c.pk}/"

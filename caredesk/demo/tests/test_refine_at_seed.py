@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from huey import signals
 from huey.contrib.djhuey import HUEY
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from caredesk.conversations import reading
 from caredesk.conversations.models import Direction, Message
@@ -33,7 +34,9 @@ def enqueued() -> Iterator[list[str]]:
 
 
 def test_the_demo_is_refined_at_seed_time_and_queues_no_refine_task(
-    settings, enqueued: list[str], django_capture_on_commit_callbacks
+    settings: Any,
+    enqueued: list[str],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.CAREDESK_EMOTION_REFINE_ENGINE = "minilm"
     with django_capture_on_commit_callbacks(execute=True):

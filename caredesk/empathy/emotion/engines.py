@@ -258,7 +258,8 @@ def _english_words() -> frozenset[str]:
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
+    out: np.ndarray = shifted / shifted.sum()
+    return out
 
 
 class RulesEngine:

@@ -94,14 +94,16 @@ def file_sha256(path: Path) -> str:
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """GELU, tanh form (training uses the same, so the two agree to rounding)."""
-    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    out: np.ndarray = 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    return out
 
 
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     centred = x - mean
     var = (centred * centred).mean(-1, keepdims=True)
-    return centred / np.sqrt(var + 1e-12) * weight + bias
+    out: np.ndarray = centred / np.sqrt(var + 1e-12) * weight + bias
+    return out
 
 
 @dataclass
@@ -175,9 +177,12 @@ class MiniLM:
         for block in blocks:
             d = block.dense
 
-            def heads(name: str, x: np.ndarray = x, d: dict = d) -> np.ndarray:
+            def heads(
+                name: str, x: np.ndarray = x, d: dict[str, tuple[np.ndarray, np.ndarray]] = d
+            ) -> np.ndarray:
                 w, b = d[name]
-                return (x @ w + b).reshape(n, length, HEADS, size).transpose(0, 2, 1, 3)
+                out: np.ndarray = (x @ w + b).reshape(n, length, HEADS, size).transpose(0, 2, 1, 3)
+                return out
 
             scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) / np.sqrt(size)
             scores = scores + blocked

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from re import _constants as _sre_constants  # type: ignore[attr-defined]  # standard library
-from re import _parser as _sre_parser  # type: ignore[attr-defined]
+from re import _constants as _sre_constants  # standard library, private
+from re import _parser as _sre_parser
 from typing import Any
 
 _C: Any = _sre_constants

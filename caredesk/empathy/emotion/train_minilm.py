@@ -114,7 +114,8 @@ def export(net: Any, rank: int, alpha: float, max_tokens: int, note: str) -> dic
     out: dict[str, np.ndarray] = {}
 
     def cpu(t: Any, dtype: Any = np.float32) -> np.ndarray:
-        return t.detach().float().cpu().numpy().astype(dtype)
+        array: np.ndarray = t.detach().float().cpu().numpy().astype(dtype)
+        return array
 
     for i, block in enumerate(net.blocks):
         for part in PARTS:

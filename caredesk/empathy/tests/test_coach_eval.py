@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -38,8 +39,8 @@ def test_held_out_set_is_separate_from_the_tuning_set() -> None:
 
 
 @pytest.mark.parametrize("path", [TUNING_SET, HELD_OUT_SET], ids=["tuning", "held_out"])
-def test_recall_and_false_flags_meet_targets(path: object) -> None:
-    report = evaluate(load_rows(path), name=str(path))  # type: ignore[arg-type]
+def test_recall_and_false_flags_meet_targets(path: Path) -> None:
+    report = evaluate(load_rows(path), name=str(path))
     assert report.recall >= MIN_RECALL, [row.text for row, _ in report.misses]
     assert report.false_flag_rate <= MAX_FALSE_FLAGS, [row.text for row, _ in report.false_flags]
 

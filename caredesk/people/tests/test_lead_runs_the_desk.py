@@ -11,6 +11,7 @@ from django.test import Client
 from caredesk.conftest import login
 from caredesk.conversations.models import Conversation, Severity
 from caredesk.conversations.tests.factories import make_conversation
+from caredesk.customers.models import Customer
 from caredesk.empathy.types import SIGNALS
 from caredesk.people.models import Agent, Role, Team
 from caredesk.people.tests.factories import AgentFactory, UserFactory
@@ -38,7 +39,9 @@ def team_form(team: Team, members: list[Agent], **risk: int) -> dict[str, object
     }
 
 
-def test_a_lead_adds_a_coach_rule_in_the_admin_and_the_coach_uses_it(lead, team, agent) -> None:
+def test_a_lead_adds_a_coach_rule_in_the_admin_and_the_coach_uses_it(
+    lead: Agent, team: Team, agent: Agent
+) -> None:
     assert not lead.user.is_staff and not lead.user.is_superuser
     client = login(Client(), lead.user.email)
     index = client.get("/admin/")
@@ -66,7 +69,9 @@ def test_a_lead_adds_a_coach_rule_in_the_admin_and_the_coach_uses_it(lead, team,
     assert "internal queue names" in coached.content.decode()
 
 
-def test_a_lead_adds_a_saved_reply_in_the_admin_coached_like_on_the_desk(lead, team) -> None:
+def test_a_lead_adds_a_saved_reply_in_the_admin_coached_like_on_the_desk(
+    lead: Agent, team: Team
+) -> None:
     client = login(Client(), lead.user.email)
     bad = {"title": "Refund", "team": team.pk, "body": "Hi {nmae}, refunded."}
     refused = client.post("/admin/replies/savedreply/add/", bad)
@@ -80,7 +85,9 @@ def test_a_lead_adds_a_saved_reply_in_the_admin_coached_like_on_the_desk(lead, t
     assert "Refund done" in client.get("/replies/").content.decode()
 
 
-def test_a_lead_sets_the_risk_policy_and_members_and_they_take_effect(lead, team) -> None:
+def test_a_lead_sets_the_risk_policy_and_members_and_they_take_effect(
+    lead: Agent, team: Team
+) -> None:
     ana = AgentFactory.create(teams=[team], user__first_name="Ana", user__last_name="Silva")
     ben = AgentFactory.create(user__first_name="Ben", user__last_name="Okafor")
     before = make_conversation(team=team, text=REPEATED)
@@ -115,7 +122,7 @@ def test_a_lead_sets_the_risk_policy_and_members_and_they_take_effect(lead, team
     assert make_conversation(team=team, text=REPEATED).severity == Severity.HIGH
 
 
-def test_a_bad_form_is_explained_and_changes_nothing(lead, team, agent) -> None:
+def test_a_bad_form_is_explained_and_changes_nothing(lead: Agent, team: Team, agent: Agent) -> None:
     client = login(Client(), lead.user.email)
     form = {**team_form(team, []), "risk_safety": "9", "update_interval_hours": 0}
     r = client.post(f"/people/teams/{team.pk}/", form)
@@ -129,7 +136,7 @@ def test_a_bad_form_is_explained_and_changes_nothing(lead, team, agent) -> None:
 
 
 def test_a_lead_changes_an_agents_teams_and_capacity_but_not_their_role(
-    lead, team, other_team, agent
+    lead: Agent, team: Team, other_team: Team, agent: Agent
 ) -> None:
     client = login(Client(), lead.user.email)
     url = f"/admin/people/agent/{agent.pk}/change/"
@@ -144,7 +151,9 @@ def test_a_lead_changes_an_agents_teams_and_capacity_but_not_their_role(
     assert agent.role == Role.LEAD
 
 
-def test_conversations_are_read_only_in_the_admin_even_for_superusers(lead, team) -> None:
+def test_conversations_are_read_only_in_the_admin_even_for_superusers(
+    lead: Agent, team: Team
+) -> None:
     conversation = make_conversation(team=team)
     root = UserFactory(is_staff=True, is_superuser=True)
     for user in (lead.user, root):
@@ -169,7 +178,9 @@ def test_conversations_are_read_only_in_the_admin_even_for_superusers(lead, team
     assert Conversation.objects.count() == 1 and conversation.events.exists()
 
 
-def test_agents_and_customers_get_the_admin_login_and_never_data(agent, customer, team) -> None:
+def test_agents_and_customers_get_the_admin_login_and_never_data(
+    agent: Agent, customer: Customer, team: Team
+) -> None:
     make_conversation(team=team, subject="Secret subject")
     for email in (agent.user.email, customer.user.email):
         client = login(Client(), email)
@@ -184,21 +195,23 @@ def test_agents_and_customers_get_the_admin_login_and_never_data(agent, customer
     assert not CoachRule.objects.exists()
 
 
-def test_a_switched_off_lead_is_not_let_in(lead) -> None:
+def test_a_switched_off_lead_is_not_let_in(lead: Agent) -> None:
     client = login(Client(), lead.user.email)
     lead.user.is_active = False
     lead.user.save(update_fields=["is_active"])
     assert client.get("/admin/").status_code == 302
 
 
-def test_the_navigation_shows_leads_teams_and_coach_rules(lead, agent_client) -> None:
+def test_the_navigation_shows_leads_teams_and_coach_rules(
+    lead: Agent, agent_client: Client
+) -> None:
     page = login(Client(), lead.user.email).get("/desk/").content.decode()
     assert 'href="/people/teams/"' in page and 'href="/admin/replies/coachrule/"' in page
     agent_page = agent_client.get("/desk/").content.decode()
     assert "/people/teams/" not in agent_page and "/admin/" not in agent_page
 
 
-def test_a_lead_adds_a_team_in_the_admin_and_is_sent_to_the_desk_for_the_rest(lead) -> None:
+def test_a_lead_adds_a_team_in_the_admin_and_is_sent_to_the_desk_for_the_rest(lead: Agent) -> None:
     client = login(Client(), lead.user.email)
     form = {"name": "Returns", "auto_assign": "on", "update_interval_hours": 0}
     assert client.post("/admin/people/team/add/", form).status_code == 302
@@ -208,7 +221,7 @@ def test_a_lead_adds_a_team_in_the_admin_and_is_sent_to_the_desk_for_the_rest(le
     assert f'href="/people/teams/{team.pk}/"' in page
 
 
-def test_a_new_coach_rule_starts_from_an_example_that_passes_its_own_checks(lead) -> None:
+def test_a_new_coach_rule_starts_from_an_example_that_passes_its_own_checks(lead: Agent) -> None:
     from caredesk.replies.admin import EXAMPLE_RULE
     from caredesk.replies.models import CoachRule
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from pytest_django import DjangoAssertNumQueries
 
 from caredesk.conversations.models import Severity
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.empathy.types import SIGNALS
-from caredesk.people.models import Role, Team
+from caredesk.people.models import Agent, Role, Team
 from caredesk.people.services import team_members_set, team_update
 from caredesk.people.tests.factories import AgentFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def update(team: Team, actor, policy: object, hours: int = 24) -> Team:
+def update(team: Team, actor: Agent, policy: object, hours: int = 24) -> Team:
     return team_update(
         team=team,
         actor=actor,
@@ -37,7 +38,9 @@ def update(team: Team, actor, policy: object, hours: int = 24) -> Team:
         (["churn_intent"], "Write an object"),
     ],
 )
-def test_a_bad_risk_policy_is_refused_naming_what_is_wrong(lead, team, policy, named) -> None:
+def test_a_bad_risk_policy_is_refused_naming_what_is_wrong(
+    lead: Agent, team: Team, policy: object, named: str
+) -> None:
     team.signal_policy = {"urgency": Severity.URGENT}
     team.save()
     with pytest.raises(ValidationError) as raised:
@@ -48,7 +51,7 @@ def test_a_bad_risk_policy_is_refused_naming_what_is_wrong(lead, team, policy, n
     assert team.auto_assign is False
 
 
-def test_every_bad_entry_is_named_at_once(lead, team) -> None:
+def test_every_bad_entry_is_named_at_once(lead: Agent, team: Team) -> None:
     with pytest.raises(ValidationError) as raised:
         update(team, lead, {"churn": 3, "safety": 9, "urgency": 4})
     messages = raised.value.message_dict["signal_policy"]
@@ -56,7 +59,7 @@ def test_every_bad_entry_is_named_at_once(lead, team) -> None:
     assert "'churn'" in messages[0] and "safety" in messages[1]
 
 
-def test_a_good_policy_is_saved_for_every_known_signal(lead, team) -> None:
+def test_a_good_policy_is_saved_for_every_known_signal(lead: Agent, team: Team) -> None:
     policy = {signal: Severity.LOW for signal in SIGNALS}
     update(team, lead, policy, hours=6)
     team.refresh_from_db()
@@ -64,12 +67,12 @@ def test_a_good_policy_is_saved_for_every_known_signal(lead, team) -> None:
     assert (team.auto_assign, team.update_interval_hours) == (True, 6)
 
 
-def test_update_interval_must_be_an_hour_or_more(lead, team) -> None:
+def test_update_interval_must_be_an_hour_or_more(lead: Agent, team: Team) -> None:
     with pytest.raises(ValidationError, match="at least every hour"):
         update(team, lead, {}, hours=0)
 
 
-def test_only_leads_and_admins_change_a_team(agent, team) -> None:
+def test_only_leads_and_admins_change_a_team(agent: Agent, team: Team) -> None:
     with pytest.raises(PermissionDenied):
         update(team, agent, {})
     admin = AgentFactory.create(role=Role.ADMIN)
@@ -78,7 +81,7 @@ def test_only_leads_and_admins_change_a_team(agent, team) -> None:
     assert team.signal_policy == {"safety": Severity.URGENT}
 
 
-def test_the_saved_policy_is_what_the_reading_follows(lead, team) -> None:
+def test_the_saved_policy_is_what_the_reading_follows(lead: Agent, team: Team) -> None:
     text = "This is the THIRD time I'm writing about this. Where is my refund?!"
     update(team, lead, {"repeated_contact": Severity.URGENT})
     assert make_conversation(team=team, text=text).severity == Severity.URGENT
@@ -86,7 +89,9 @@ def test_the_saved_policy_is_what_the_reading_follows(lead, team) -> None:
     assert make_conversation(team=team, text=text).severity == Severity.NORMAL
 
 
-def test_members_are_set_and_only_this_team_changes(lead, team, other_team) -> None:
+def test_members_are_set_and_only_this_team_changes(
+    lead: Agent, team: Team, other_team: Team
+) -> None:
     stays = AgentFactory.create(teams=[team, other_team])
     leaves = AgentFactory.create(teams=[team, other_team])
     joins = AgentFactory.create(teams=[other_team])
@@ -98,13 +103,17 @@ def test_members_are_set_and_only_this_team_changes(lead, team, other_team) -> N
     assert leaves.role == Role.AGENT
 
 
-def test_an_unchanged_member_list_writes_nothing(lead, team, django_assert_num_queries) -> None:
+def test_an_unchanged_member_list_writes_nothing(
+    lead: Agent, team: Team, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     members = [AgentFactory.create(teams=[team]), AgentFactory.create(teams=[team])]
     with django_assert_num_queries(3):  # savepoint, read the members, release
         assert team_members_set(team=team, actor=lead, members=members) == ([], [])
 
 
-def test_members_are_refused_to_non_leads_and_for_switched_off_accounts(agent, lead) -> None:
+def test_members_are_refused_to_non_leads_and_for_switched_off_accounts(
+    agent: Agent, lead: Agent
+) -> None:
     team = TeamFactory(name="Returns")
     with pytest.raises(PermissionDenied):
         team_members_set(team=team, actor=agent, members=[agent])

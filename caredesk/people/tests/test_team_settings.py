@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from caredesk.conftest import login
-from caredesk.people.models import Presence
+from caredesk.people.models import Agent, Presence, Team
 from caredesk.people.tests.factories import AgentFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_agent_sets_presence(agent_client: Client, agent) -> None:
+def test_agent_sets_presence(agent_client: Client, agent: Agent) -> None:
     r = agent_client.post("/people/presence/", {"presence": Presence.AWAY, "next": "/desk/mine/"})
     assert r["Location"] == "/desk/mine/"
     agent.refresh_from_db()
@@ -22,7 +23,7 @@ def test_agent_sets_presence(agent_client: Client, agent) -> None:
     assert agent.presence == Presence.AWAY
 
 
-def test_lead_edits_team_and_the_risk_policy_form_shows_it(lead, team) -> None:
+def test_lead_edits_team_and_the_risk_policy_form_shows_it(lead: Agent, team: Team) -> None:
     client = login(Client(), lead.user.email)
     r = client.post(
         f"/people/teams/{team.pk}/",
@@ -36,7 +37,9 @@ def test_lead_edits_team_and_the_risk_policy_form_shows_it(lead, team) -> None:
     assert '<option value="4" selected>Urgent</option>' in page
 
 
-def test_the_team_list_runs_a_fixed_number_of_queries(lead, django_assert_num_queries) -> None:
+def test_the_team_list_runs_a_fixed_number_of_queries(
+    lead: Agent, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     client = login(Client(), lead.user.email)
     for n in range(3):
         AgentFactory.create(teams=[TeamFactory(name=f"Team {n}", signal_policy={"safety": 3})])
@@ -49,7 +52,7 @@ def test_the_team_list_runs_a_fixed_number_of_queries(lead, django_assert_num_qu
         assert client.get("/people/teams/").content.decode().count("Edit</a>") == 10
 
 
-def test_agents_cannot_edit_teams(agent_client: Client, team) -> None:
+def test_agents_cannot_edit_teams(agent_client: Client, team: Team) -> None:
     assert (
         agent_client.post(f"/people/teams/{team.pk}/", {"update_interval_hours": 1}).status_code
         == 403

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
 from caredesk.conversations.coaching import coach_context
+from caredesk.conversations.models import Conversation
 from caredesk.conversations.services import conversation_transfer, reply_send
 from caredesk.conversations.tests.factories import make_conversation
+from caredesk.people.models import Agent, Team
 from caredesk.people.tests.factories import AgentFactory
 from caredesk.replies.models import CoachRule
 from caredesk.replies.services import draft_coach, saved_reply_save
@@ -16,7 +21,7 @@ from caredesk.replies.services import draft_coach, saved_reply_save
 pytestmark = pytest.mark.django_db
 
 
-def transferred_twice(team, agent):
+def transferred_twice(team: Team, agent: Agent) -> Conversation:
     c = make_conversation(team=team, text="My app keeps crashing when I pay. Please help.")
     other = AgentFactory(teams=[team])
     conversation_transfer(conversation=c, actor=other.user, to_agent=other, note="Payments bug.")
@@ -24,14 +29,16 @@ def transferred_twice(team, agent):
     return c
 
 
-def test_context_knows_transfers_waits_and_tech_trouble(team, agent) -> None:
+def test_context_knows_transfers_waits_and_tech_trouble(team: Team, agent: Agent) -> None:
     c = transferred_twice(team, agent)
     context = coach_context(c)
     assert context["transfers"] == 2 and context["tech_problem"] is True
     assert context["reading"] is not None and context["waited_hours"] >= 0
 
 
-def test_reply_box_findings_and_one_click_rewrite(agent_client: Client, team, agent) -> None:
+def test_reply_box_findings_and_one_click_rewrite(
+    agent_client: Client, team: Team, agent: Agent
+) -> None:
     c = transferred_twice(team, agent)
     r = agent_client.post(f"/replies/coach/{c.pk}/", {"text": "That's not my job."})
     page = r.content.decode()
@@ -44,7 +51,7 @@ def test_reply_box_findings_and_one_click_rewrite(agent_client: Client, team, ag
     assert "That's not my job." not in r.content.decode().split("</textarea>")[0]
 
 
-def test_sent_replies_keep_their_findings_and_are_never_blocked(team, agent) -> None:
+def test_sent_replies_keep_their_findings_and_are_never_blocked(team: Team, agent: Agent) -> None:
     c = transferred_twice(team, agent)
     message = reply_send(conversation=c, agent=agent, text="That's not my job.")
     categories = {f["category"] for f in message.findings}
@@ -58,7 +65,9 @@ def test_sent_replies_keep_their_findings_and_are_never_blocked(team, agent) -> 
     assert caring.findings == []
 
 
-def test_saved_replies_are_coached_and_filled(agent_client: Client, team, agent) -> None:
+def test_saved_replies_are_coached_and_filled(
+    agent_client: Client, team: Team, agent: Agent
+) -> None:
     with pytest.raises(ValidationError, match="Unknown placeholder"):
         saved_reply_save(title="Hi", body="Hello {nme}", team=team, author=agent.user)
     reply = saved_reply_save(
@@ -80,7 +89,7 @@ def test_saved_replies_are_coached_and_filled(agent_client: Client, team, agent)
     assert f"#{c.pk}" in filled and c.customer.name.split()[0] in filled
 
 
-def test_a_lead_extends_the_coach_with_a_checked_rule(team, agent) -> None:
+def test_a_lead_extends_the_coach_with_a_checked_rule(team: Team, agent: Agent) -> None:
     rule = CoachRule(
         rule_id="jargon.internal_queues",
         definition={
@@ -112,7 +121,7 @@ def test_a_lead_extends_the_coach_with_a_checked_rule(team, agent) -> None:
         wrong.full_clean()
 
 
-def test_a_team_rules_file_extends_the_coach(settings, tmp_path) -> None:
+def test_a_team_rules_file_extends_the_coach(settings: Any, tmp_path: Path) -> None:
     path = tmp_path / "our-rules.json"
     path.write_text(
         '{"rules": [{"id": "jargon.ticket", "category": "jargon", "keywords": ["ticket"],'

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from caredesk.channels.tests.webhooks.conftest import Receiver
 from caredesk.channels.webhooks.models import DeliveryStatus, WebhookSubscription
 from caredesk.conftest import login
 from caredesk.conversations.tests.factories import make_conversation
+from caredesk.people.models import Agent, Team
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def lead_client(lead) -> Client:
+def lead_client(lead: Agent) -> Client:
     return login(Client(), lead.user.email)
 
 
-def test_a_lead_subscribes_and_gets_the_secret(lead_client) -> None:
+def test_a_lead_subscribes_and_gets_the_secret(lead_client: Client) -> None:
     response = lead_client.post(
         "/api/webhooks",
         {"url": "https://hooks.example.com/caredesk", "kinds": ["resolved", "created"]},
@@ -44,7 +49,9 @@ def test_a_lead_subscribes_and_gets_the_secret(lead_client) -> None:
         ),
     ],
 )
-def test_a_bad_subscription_is_refused_naming_the_field(lead_client, payload, field) -> None:
+def test_a_bad_subscription_is_refused_naming_the_field(
+    lead_client: Client, payload: dict[str, Any], field: str
+) -> None:
     response = lead_client.post("/api/webhooks", payload, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
@@ -52,7 +59,7 @@ def test_a_bad_subscription_is_refused_naming_the_field(lead_client, payload, fi
     assert not WebhookSubscription.objects.exists()
 
 
-def test_agents_may_not_manage_webhooks(agent_client) -> None:
+def test_agents_may_not_manage_webhooks(agent_client: Client) -> None:
     response = agent_client.post(
         "/api/webhooks",
         {"url": "https://hooks.example.com/", "kinds": ["created"]},
@@ -62,7 +69,10 @@ def test_agents_may_not_manage_webhooks(agent_client) -> None:
 
 
 def test_pause_resume_replay_and_delete_through_the_api(
-    receiver, lead_client, team, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    lead_client: Client,
+    team: Team,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     created = lead_client.post(
         "/api/webhooks",

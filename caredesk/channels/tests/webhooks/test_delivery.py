@@ -11,13 +11,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from caredesk import jobs
+from caredesk.channels.tests.webhooks.conftest import Receiver
 from caredesk.channels.webhooks import services
 from caredesk.channels.webhooks.models import (
     DeliveryStatus,
     SubscriptionStatus,
     WebhookDelivery,
+    WebhookSubscription,
 )
 from caredesk.channels.webhooks.services import PAUSE_AFTER_FAILURES, RETRY_DELAYS
 from caredesk.channels.webhooks.tasks import deliveries_send_due
@@ -25,13 +28,14 @@ from caredesk.conftest import login
 from caredesk.conversations.models import EventKind
 from caredesk.conversations.services import note_add
 from caredesk.conversations.tests.factories import make_conversation
+from caredesk.people.models import Agent, Team
 
 from .factories import make_subscription
 
 pytestmark = pytest.mark.django_db
 
 
-def subscribe(receiver, kinds=None):
+def subscribe(receiver: Receiver, kinds: list[str] | None = None) -> WebhookSubscription:
     subscription = make_subscription(url=receiver.url, kinds=kinds)
     receiver.secret = subscription.secret
     return subscription
@@ -44,7 +48,10 @@ def test_the_backoff_schedule_grows_exponentially_and_is_capped() -> None:
 
 
 def test_an_event_reaches_the_receiver_signed_with_its_conversation(
-    receiver, team, agent, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    agent: Agent,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscribe(receiver, kinds=["created", "replied"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,7 +73,10 @@ def test_an_event_reaches_the_receiver_signed_with_its_conversation(
 
 
 def test_kinds_nobody_subscribed_to_make_no_delivery(
-    receiver, team, agent, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    agent: Agent,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscribe(receiver, kinds=["resolved"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -76,7 +86,9 @@ def test_kinds_nobody_subscribed_to_make_no_delivery(
 
 
 def test_a_paused_subscription_receives_nothing(
-    receiver, team, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscription = subscribe(receiver)
     services.subscription_pause(subscription=subscription, reason="Maintenance")
@@ -86,7 +98,9 @@ def test_a_paused_subscription_receives_nothing(
 
 
 def test_a_failing_receiver_gets_retries_with_backoff_until_it_answers(
-    receiver, team, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscribe(receiver)
     receiver.answers = [500, "hang"]  # an error, then no answer within the timeout, then 200
@@ -122,7 +136,9 @@ def test_a_failing_receiver_gets_retries_with_backoff_until_it_answers(
 
 
 def test_a_delivery_gives_up_after_every_retry(
-    receiver, team, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscription = subscribe(receiver)
     receiver.answers = [503] * 50
@@ -147,7 +163,9 @@ def _fail_to_the_end(delivery: WebhookDelivery) -> None:
 
 
 def test_the_sweep_sends_what_is_due_and_no_delivery_twice(
-    receiver, team, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscribe(receiver)
     receiver.answers = [500]
@@ -165,7 +183,11 @@ def test_the_sweep_sends_what_is_due_and_no_delivery_twice(
 
 
 def test_a_subscription_that_keeps_failing_is_paused_and_the_leads_are_told(
-    receiver, team, agent, lead, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    agent: Agent,
+    lead: Agent,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscription = subscribe(receiver)
     receiver.answers = [500] * 1000
@@ -195,7 +217,9 @@ def test_a_subscription_that_keeps_failing_is_paused_and_the_leads_are_told(
 
 
 def test_a_success_resets_the_count_of_failures(
-    receiver, team, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscription = subscribe(receiver)
     receiver.answers = [500] * (len(RETRY_DELAYS) + 1)
@@ -211,7 +235,10 @@ def test_a_success_resets_the_count_of_failures(
 
 
 def test_a_lead_replays_a_delivery_from_the_desk(
-    receiver, team, lead, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    lead: Agent,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscription = subscribe(receiver)
     with django_capture_on_commit_callbacks(execute=True):
@@ -231,7 +258,10 @@ def test_a_lead_replays_a_delivery_from_the_desk(
 
 
 def test_a_paused_subscription_cannot_be_replayed(
-    receiver, team, lead, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    lead: Agent,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscription = subscribe(receiver)
     with django_capture_on_commit_callbacks(execute=True):
@@ -247,7 +277,9 @@ def test_every_event_kind_can_be_subscribed() -> None:
 
 
 def test_back_dated_history_is_sent_to_no_webhook(
-    receiver, team, django_capture_on_commit_callbacks
+    receiver: Receiver,
+    team: Team,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     subscribe(receiver)
     with django_capture_on_commit_callbacks(execute=True):

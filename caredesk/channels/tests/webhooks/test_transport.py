@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from caredesk.channels.tests.webhooks.conftest import Receiver
 from caredesk.channels.webhooks.signing import signature_header
 from caredesk.channels.webhooks.transport import AddressRefused, networks, post, url_check
 
@@ -60,14 +61,14 @@ def test_a_public_address_is_allowed() -> None:
     ]
 
 
-def test_sending_to_a_refused_address_connects_to_nothing(receiver) -> None:
+def test_sending_to_a_refused_address_connects_to_nothing(receiver: Receiver) -> None:
     outcome = post(receiver.url, body=b"{}", headers={}, timeout=1, allowed=NONE_ALLOWED)
     assert not outcome.ok and outcome.status_code is None
     assert "private or local" in outcome.error
     assert receiver.received == []
 
 
-def test_a_redirect_is_a_failed_attempt_never_followed(receiver) -> None:
+def test_a_redirect_is_a_failed_attempt_never_followed(receiver: Receiver) -> None:
     receiver.answers = [302]
     receiver.secret = "whsec_test"
     body = b"{}"

@@ -8,16 +8,17 @@ from django.urls import reverse
 
 from caredesk.channels.webhooks.models import SubscriptionStatus, WebhookSubscription
 from caredesk.conftest import login
+from caredesk.people.models import Agent
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def lead_client(lead) -> Client:
+def lead_client(lead: Agent) -> Client:
     return login(Client(), lead.user.email)
 
 
-def test_a_lead_creates_a_webhook_and_sees_its_secret(lead_client, lead) -> None:
+def test_a_lead_creates_a_webhook_and_sees_its_secret(lead_client: Client, lead: Agent) -> None:
     response = lead_client.post(
         reverse("webhooks:new"),
         {"url": "https://hooks.example.com/x", "description": "CRM", "kinds": ["created", "rated"]},
@@ -31,7 +32,7 @@ def test_a_lead_creates_a_webhook_and_sees_its_secret(lead_client, lead) -> None
     assert b"https://hooks.example.com/x" in listing.content
 
 
-def test_a_private_address_is_refused_on_the_form_and_nothing_is_saved(lead_client) -> None:
+def test_a_private_address_is_refused_on_the_form_and_nothing_is_saved(lead_client: Client) -> None:
     response = lead_client.post(
         reverse("webhooks:new"), {"url": "http://10.0.0.5/hook", "kinds": ["created"]}
     )
@@ -40,7 +41,7 @@ def test_a_private_address_is_refused_on_the_form_and_nothing_is_saved(lead_clie
     assert not WebhookSubscription.objects.exists()
 
 
-def test_pause_and_resume_from_the_page(lead_client) -> None:
+def test_pause_and_resume_from_the_page(lead_client: Client) -> None:
     lead_client.post(
         reverse("webhooks:new"), {"url": "https://hooks.example.com/x", "kinds": ["created"]}
     )
@@ -57,6 +58,6 @@ def test_pause_and_resume_from_the_page(lead_client) -> None:
     assert not WebhookSubscription.objects.exists()
 
 
-def test_the_nav_shows_webhooks_to_leads_only(lead_client, agent_client) -> None:
+def test_the_nav_shows_webhooks_to_leads_only(lead_client: Client, agent_client: Client) -> None:
     assert reverse("webhooks:list").encode() in lead_client.get(reverse("desk:queue")).content
     assert reverse("webhooks:list").encode() not in agent_client.get(reverse("desk:queue")).content
