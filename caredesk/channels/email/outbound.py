@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from caredesk import jobs
+from caredesk.channels.email.parse import SYNTHETIC_DOMAIN
 from caredesk.conversations.models import (
     Channel,
     Conversation,
@@ -105,7 +106,7 @@ def thread_ids(conversation: Conversation, *, before: Message | None = None) -> 
     ids = [
         _bracketed(v)
         for v in qs.order_by("created_at", "pk").values_list("external_id", flat=True)
-        if _MSGID.match(v.strip())
+        if _MSGID.match(v.strip()) and not v.strip().endswith(f"@{SYNTHETIC_DOMAIN}>")
     ]
     return list(dict.fromkeys(ids))  # once each, in order
 

@@ -90,9 +90,14 @@ class ParsedMail:
         return " ".join(topic.split())[:200] or "(no subject)"
 
 
+# The domain of the ids the desk makes up for mail that came without one (RFC 2606's .invalid).
+SYNTHETIC_DOMAIN = "no-message-id.caredesk.invalid"
+
+
 def synthetic_message_id(raw: bytes) -> str:
-    """A stable id for a mail without one, so that its re-delivery is still recognised."""
-    return f"<{hashlib.sha256(raw).hexdigest()}@no-message-id.caredesk.invalid>"
+    """A stable id for a mail without one, so that its re-delivery is still recognised. Only the
+    desk knows it: replies never quote it back (`outbound.thread_ids`)."""
+    return f"<{hashlib.sha256(raw).hexdigest()}@{SYNTHETIC_DOMAIN}>"
 
 
 def _header(msg: Message, name: str) -> str:

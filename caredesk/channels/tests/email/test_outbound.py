@@ -23,6 +23,7 @@ from huey.contrib.djhuey import HUEY
 
 from caredesk.channels.email import outbound
 from caredesk.channels.email import tasks as mail_tasks
+from caredesk.channels.email.parse import synthetic_message_id
 from caredesk.conftest import login
 from caredesk.conversations.models import Channel, Conversation, Delivery, Message
 from caredesk.conversations.services import customer_message_add, reply_send
@@ -269,3 +270,19 @@ def test_a_reply_whose_enqueue_was_lost_is_sent_by_the_sweep(
     (mail,) = smtp_server.mails
     reply.refresh_from_db()
     assert reply.delivery_status == Delivery.SENT and mail["Message-ID"] == reply.external_id
+
+
+def test_an_id_the_desk_made_up_is_never_quoted_back_to_the_customer() -> None:
+    """A mail that came without a Message-ID is known by a made-up one; a reply's In-Reply-To
+    and References name only ids that really travelled."""
+    made_up = synthetic_message_id(b"a mail without a Message-ID")
+    conversation = make_conversation(channel=Channel.EMAIL, external_id=made_up)
+    assert outbound.thread_ids(conversation) == []
+    customer_message_add(
+        conversation=conversation,
+        text="And the second mail had one.",
+        author=conversation.customer.user,
+        channel=Channel.EMAIL,
+        external_id="<second@mail.example.com>",
+    )
+    assert outbound.thread_ids(conversation) == ["<second@mail.example.com>"]
