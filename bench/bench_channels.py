@@ -39,9 +39,7 @@ import json
 import os
 import re
 import shutil
-import signal
 import smtplib
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -57,6 +55,8 @@ from email.utils import formatdate
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from benchkit import free_port, pct, stop_server, throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -190,13 +190,6 @@ def drive(
 # --- The server ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def wait_ready(web: int, smtp: int, server: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -255,19 +248,16 @@ def run_one(db: str, args: argparse.Namespace) -> bool:
         CAREDESK_DEMO_MAILBOX=str(work / "mailbox"),
         CAREDESK_EMOTION_REFINE_ENGINE="minilm" if args.refine else "",
     )
-    pgdir = None
-    if db == "postgres":
-        # Its own folder directly under /tmp: the postgres user must be able to reach it.
-        pgdir = Path(tempfile.mkdtemp(prefix="caredesk-channels-pg-"))
-        pgport = free_port()
-        subprocess.run(
-            ["scripts/postgres.sh", "start", str(pgdir), str(pgport)], cwd=ROOT, check=True
-        )
-        url = f"postgres://postgres@127.0.0.1:{pgport}"
-        subprocess.run(
-            ["psql", "-q", f"{url}/postgres", "-c", "CREATE DATABASE caredesk"], check=True
-        )
-        env["DATABASE_URL"] = f"{url}/caredesk"
+    with contextlib.ExitStack() as stack:
+        if db == "postgres":
+            env["DATABASE_URL"] = stack.enter_context(throwaway_postgres("caredesk-channels-pg-"))
+        return serve(db, env, work, web, smtp, args)
+
+
+def serve(
+    db: str, env: dict[str, str], work: Path, web: int, smtp: int, args: argparse.Namespace
+) -> bool:
+    """`caredesk serve` with its listener on their own ports, driven channel by channel."""
     log = work / "server.log"
     print(f"\n== {db}: starting `caredesk serve 127.0.0.1:{web}`, smtpd on {smtp} (log {log})")
     server = subprocess.Popen(  # its own process group, so its children stop with it
@@ -306,19 +296,7 @@ def run_one(db: str, args: argparse.Namespace) -> bool:
     finally:
         if not stopped:
             stop_server(server)
-        if pgdir is not None:
-            subprocess.run(["scripts/postgres.sh", "stop", str(pgdir)], cwd=ROOT, check=False)
-            shutil.rmtree(pgdir, ignore_errors=True)
         shutil.rmtree(work / "data", ignore_errors=True)  # the log stays, for a look afterwards
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 # --- The database, through its driver ------------------------------------------------------------
@@ -439,11 +417,6 @@ def raw_rates(conn: Db, db: str, channel: str) -> Raw:
 
 
 # --- The report ----------------------------------------------------------------------------------
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def report(

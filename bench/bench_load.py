@@ -22,14 +22,12 @@ nothing lost, p95 under 500 ms for reads and under 1 s for writes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import random
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +40,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from benchkit import free_port, pct, stop_server, throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -243,13 +243,6 @@ def baseline(s: Session, stop: threading.Event) -> None:
 # --- The server ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def caredesk(
     args: list[str], env: dict[str, str], **kwargs: Any
 ) -> subprocess.CompletedProcess[str]:
@@ -316,19 +309,14 @@ def run_one(db: str, args: argparse.Namespace) -> bool:
     work = Path(tempfile.mkdtemp(prefix=f"caredesk-load-{db}-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CAREDESK_REDIS_URL")}
     env.update(CAREDESK_DATA_DIR=str(work / "data"), DJANGO_SETTINGS_MODULE="caredesk.settings")
-    pgdir = None
-    if db == "postgres":
-        # Its own folder directly under /tmp: the postgres user must be able to reach it.
-        pgdir = Path(tempfile.mkdtemp(prefix="caredesk-load-pg-"))
-        pgport = free_port()
-        subprocess.run(
-            ["scripts/postgres.sh", "start", str(pgdir), str(pgport)], cwd=ROOT, check=True
-        )
-        url = f"postgres://postgres@127.0.0.1:{pgport}"
-        subprocess.run(
-            ["psql", "-q", f"{url}/postgres", "-c", "CREATE DATABASE caredesk"], check=True
-        )
-        env["DATABASE_URL"] = f"{url}/caredesk"
+    with contextlib.ExitStack() as stack:
+        if db == "postgres":
+            env["DATABASE_URL"] = stack.enter_context(throwaway_postgres("caredesk-load-pg-"))
+        return serve(db, env, work, args)
+
+
+def serve(db: str, env: dict[str, str], work: Path, args: argparse.Namespace) -> bool:
+    """`caredesk demo` on its own port, loaded, then stopped."""
     port = free_port()
     log = work / "server.log"
     print(f"\n== {db}: starting `caredesk demo 127.0.0.1:{port}` (log {log})", flush=True)
@@ -344,14 +332,7 @@ def run_one(db: str, args: argparse.Namespace) -> bool:
         wait_ready(port, server, timeout=600)
         return load(db, port, env, log, args)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        if pgdir is not None:
-            subprocess.run(["scripts/postgres.sh", "stop", str(pgdir)], cwd=ROOT, check=False)
-            shutil.rmtree(pgdir, ignore_errors=True)
+        stop_server(server)
 
 
 def load(db: str, port: int, env: dict[str, str], log: Path, args: argparse.Namespace) -> bool:
@@ -386,11 +367,6 @@ def load(db: str, port: int, env: dict[str, str], log: Path, args: argparse.Name
     return report(
         db, args, stats, stored, elapsed, log.read_text(errors="replace"), (refined, inbound)
     )
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def report(
