@@ -14,8 +14,6 @@ from caredesk.empathy.coaching import Finding, RuleSet, coach
 from caredesk.people.models import Agent
 from caredesk.replies.services import coach_rules, draft_coach
 
-TECH_PROBLEM = lifecycle.TECH_PROBLEM
-
 
 def coach_context(conversation: Conversation, *, at: datetime | None = None) -> dict[str, Any]:
     """What the desk knows when an agent writes at `at` (now, unless the reply is back-dated):

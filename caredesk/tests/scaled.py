@@ -28,7 +28,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from caredesk.taskaudit import AuditEntry, audit_read
+from caredesk.tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "scaled-Check-pass-7301"
@@ -239,13 +239,6 @@ def check_logs(logs: dict[str, str]) -> Check:
 
 
 # --- Running it ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def request(

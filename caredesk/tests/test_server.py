@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from caredesk.server import CONSUMER_LOCK, EXIT_CONSUMER_LOCKED, THREAD_VARS
+from caredesk.tests.ports import free_port
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="real-server tests run in the SQLite pass only"
@@ -93,12 +94,6 @@ def wait_until(what: str, condition: Callable[[], object]) -> None:
 
 
 # --- A desk to run ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def desk_env(data_dir: Path) -> dict[str, str]:

@@ -73,12 +73,6 @@ def wire(msg: EmailMessage) -> bytes:
     return msg.as_bytes(policy=email.policy.SMTP)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_until(what: str, condition: Callable[[], object]) -> None:
     deadline = time.monotonic() + WAIT_S
     while not condition():

@@ -20,9 +20,10 @@ from imapclient import IMAPClient
 
 from caredesk.channels.email.imap import imap_poll, mailbox_from_url
 from caredesk.channels.email.models import InboundMail, InboundStatus
-from caredesk.channels.tests.email.inbound_support import free_port, mail, port_open, wait_until
+from caredesk.channels.tests.email.inbound_support import mail, port_open, wait_until
 from caredesk.channels.tests.email.inbound_support import wire as wire_bytes
 from caredesk.conversations.models import Message
+from caredesk.tests.ports import free_port
 
 DOVECOT = shutil.which("dovecot") or (
     "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else ""

@@ -21,11 +21,11 @@ from caredesk.channels.tests.email.inbound_support import (
     Listener,
     cli,
     desk_env,
-    free_port,
     mail,
     wait_until,
     wire,
 )
+from caredesk.tests.ports import free_port
 
 pytestmark = [
     pytest.mark.slow,

@@ -6,7 +6,6 @@ gets retries with backoff, then a failed state the desk shows, and a retry by ha
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from caredesk.conversations.models import Channel, Conversation, Delivery, Messa
 from caredesk.conversations.services import customer_message_add, reply_send
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.people.models import Agent
+from caredesk.tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -51,13 +51,6 @@ class Capture:
             self.mails.append(parsed)
             self.envelopes.append(list(envelope.rcpt_tos))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -13,11 +13,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from caredesk.channels.email.smtpd import DeskHandler
-from caredesk.channels.tests.email.test_outbound import FIRST_ID, free_port
+from caredesk.channels.tests.email.test_outbound import FIRST_ID
 from caredesk.conversations.models import Channel, Delivery, Direction
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.tests.factories import CustomerFactory
 from caredesk.people.models import Agent, Team
+from caredesk.tests.ports import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,11 +14,12 @@ from django.test import Client
 from django.urls import reverse
 
 from caredesk.channels.email import mailbox as demo
-from caredesk.channels.tests.email.test_outbound import FIRST_ID, Capture, free_port
+from caredesk.channels.tests.email.test_outbound import FIRST_ID, Capture
 from caredesk.conversations.models import Channel
 from caredesk.conversations.services import reply_send
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.people.models import Agent
+from caredesk.tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
