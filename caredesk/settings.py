@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "caredesk.conversations",
     "caredesk.channels",
     "caredesk.insights",
+    "caredesk.care",
+    "caredesk.knowledge",
     "caredesk.replies",
     "caredesk.demo",
 ]

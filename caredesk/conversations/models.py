@@ -184,6 +184,13 @@ class EventKind(models.TextChoices):
     RATED = "rated", "Rated"
     ESCALATED = "escalated", "Escalated"
     CUSTOMER_MERGED = "customer_merged", "Customer merged"
+    # Care automation (issue 11): what the desk did on its own to keep the customer in the loop.
+    UPDATE_SENT = "update_sent", "Status update sent"
+    CLOSING_SENT = "closing_sent", "Closing message sent"
+    SLA_WARNED = "sla_warned", "SLA warning"
+    SLA_BREACHED = "sla_breached", "SLA breached"
+    RETURNED = "returned", "Returned to the queue"
+    AT_RISK = "at_risk", "Customer at risk"
 
 
 class Event(models.Model):
