@@ -4,7 +4,10 @@ Each step calls the same lifecycle function the matching service calls
 (`conversations/lifecycle.py`) on an in-memory conversation, keeps the plan's field changes and
 the rows it implies, and `flush` inserts a batch at once. Nothing here decides what a step does.
 Readings are computed once per distinct text (the storyteller draws texts from a bounded pool in
-this mode) and, where the engine reads in batches, a batch at a time (`prime`).
+this mode) and, where the engine reads in batches, a batch at a time (`prime`); the coach's
+findings once per distinct draft and context. Rows are inserted from plain values with the
+driver's `executemany` (`rows.Table`), with ids given here, so events point at their messages
+before either is written.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 
 from caredesk.conversations import coaching, lifecycle, reading
 from caredesk.conversations.models import (
@@ -27,12 +31,17 @@ from caredesk.conversations.models import (
 from caredesk.conversations.services import message_new
 from caredesk.customers.models import Customer
 from caredesk.demo import steps as s
+from caredesk.demo.rows import Serialised, Table, sequences_reset
 from caredesk.demo.writer import Writer
+from caredesk.empathy.coaching.context import CoachContext
 from caredesk.empathy.types import Reading
 from caredesk.people.models import Agent, Team
 from caredesk.text import clean_body, clean_line, clean_subject, clean_text
 
 _UNREAD = object()
+# Distinct (draft, coach context) pairs whose findings are kept; past this the memo starts again, so
+# memory stays flat however many conversations are made.
+COACH_MEMO = 100_000
 
 
 @dataclass
@@ -53,39 +62,57 @@ class FastWriter(Writer):
         super().__init__(agents=agents, teams=teams, customers=customers)
         self._readings: dict[str, Reading | None] = {}
         self._stored: dict[str, dict[str, Any] | None] = {}  # the same, as the JSON column holds
+        self._stored_json: dict[str, Serialised | None] = {}  # ...and as its text
+        self._coached: dict[tuple[str, CoachContext], tuple[list[Any], Serialised | None]]
+        self._coached = {}
         self._agent_teams = _agent_teams(agents)
         self._rules = coaching.desk_rules()  # once, not once per reply
         self._order = 0
         self._reset()
         self.counts = {"conversations": 0, "messages": 0, "events": 0, "ratings": 0}
         self.insert_seconds = 0.0  # time spent inserting rows, beside the time making them
+        self.tables: dict[type[Model], Table] = {
+            model: Table(model) for model in (Conversation, Message, Event, Rating)
+        }
 
     def _reset(self) -> None:
         self.conversations: list[Conversation] = []
         self.messages: list[Message] = []
-        self.events: list[Event] = []
+        self.message_json: list[tuple[Serialised | None, Serialised | None]] = []
+        self.events: list[tuple[Conversation, lifecycle.EventSpec]] = []
         self.ratings: list[Rating] = []
-        self.merges: list[Conversation] = []
         self.held: dict[int, _Held] = {}  # by id() of the in-memory conversation
         self.written = {}
+        self._next_ids: dict[type[Model], int] = {}
 
     # -- rows ------------------------------------------------------------------------------
 
+    def _new_id(self, model: type[Model]) -> int:
+        """Conversations and messages get their ids as they are made, as the services' rows
+        do when saved (a merge's reason names the duplicate's id): from the table's highest at
+        the batch's first row. Only one seed may write at a time."""
+        found = self._next_ids.get(model)
+        if found is None:
+            found = self.tables[model].next_id()
+        self._next_ids[model] = found + 1
+        return found
+
     def _keep(self, plan: lifecycle.Plan) -> None:
         plan.apply()
-        self.events.extend(
-            Event(
-                conversation=plan.conversation,
-                kind=e.kind,
-                actor=e.actor,
-                created_at=e.at,
-                data=e.data,
-            )
-            for e in plan.events
-        )
+        conversation = plan.conversation
+        self.events.extend((conversation, e) for e in plan.events)
 
-    def _message(self, c: Conversation, **fields: Any) -> Message:
+    def _message(
+        self,
+        c: Conversation,
+        *,
+        stored: tuple[Serialised | None, Serialised | None] = (None, None),
+        **fields: Any,
+    ) -> Message:
+        """`message_new`'s row; `stored`: its reading and findings as the columns hold them."""
         message = message_new(conversation=c, **fields)
+        message.pk = self._new_id(Message)
+        self.message_json.append(stored)
         self._order += 1
         held = self.held[id(c)]
         held.messages.append(message)
@@ -99,7 +126,8 @@ class FastWriter(Writer):
         found = self._readings.get(text, _UNREAD)
         if found is _UNREAD:
             found = self._readings[text] = reading.text_read(text)
-            self._stored[text] = found.to_dict() if found is not None else None
+            stored = self._stored[text] = found.to_dict() if found is not None else None
+            self._stored_json[text] = self.tables[Message].json("reading", stored)
         return found  # type: ignore[return-value]
 
     def prime(self, texts: list[str]) -> None:
@@ -129,6 +157,7 @@ class FastWriter(Writer):
             severity=step.severity,
             at=step.at,
         )
+        c.pk = self._new_id(Conversation)
         self.conversations.append(c)
         self.held[id(c)] = _Held()
         self._keep(lifecycle.conversation_opened(c, actor=author, at=step.at, reading=found))
@@ -141,6 +170,7 @@ class FastWriter(Writer):
             at=step.at,
             external_id=step.external_id,
             reading=self._stored[text],
+            stored=(self._stored_json[text], None),
         )
         return c
 
@@ -160,6 +190,7 @@ class FastWriter(Writer):
             at=step.at,
             external_id=step.external_id,
             reading=self._stored[text],
+            stored=(self._stored_json[text], None),
         )
         self._keep(
             lifecycle.customer_wrote(
@@ -183,7 +214,7 @@ class FastWriter(Writer):
             transfers=held.transfers,
             at=step.at,
         )
-        findings = [f.to_dict() for f in coaching.findings_with(text, context, rules=self._rules)]
+        findings, stored = self._coach(text, context)
         message = self._message(
             c,
             direction=Direction.OUTBOUND,
@@ -192,6 +223,7 @@ class FastWriter(Writer):
             channel=c.channel,
             at=step.at,
             findings=findings,
+            stored=(None, stored),
         )
         self._keep(
             lifecycle.agent_replied(
@@ -199,6 +231,21 @@ class FastWriter(Writer):
             )
         )
         return c
+
+    def _coach(self, text: str, context: dict[str, Any]) -> tuple[list[Any], Serialised | None]:
+        """The coach's findings (as stored) for a draft in a context, once per draft and the
+        facts the coach reads from the context (`CoachContext`, exactly as it coerces them:
+        which of them decide a finding is the coach's business, not this memo's)."""
+        key = (text, CoachContext.coerce(context))
+        found = self._coached.get(key)
+        if found is None:
+            if len(self._coached) >= COACH_MEMO:
+                self._coached = {}
+            findings = [
+                f.to_dict() for f in coaching.findings_with(text, context, rules=self._rules)
+            ]
+            found = self._coached[key] = (findings, self.tables[Message].json("findings", findings))
+        return found
 
     def on_note(self, step: s.Note, customer: Customer, c: Conversation) -> Conversation:
         agent = self.agents[step.agent]
@@ -288,14 +335,13 @@ class FastWriter(Writer):
         self.held[id(c)] = _Held()
         self._keep(away)
         self._keep(into)
-        self.merges.append(c)
         return c
 
     # -- writing ---------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Insert the batch in one transaction: conversations first, so messages, events and
-        merges can point at them; rows referred to in event data become their ids."""
+        """Insert the batch in one transaction: ids first (from the table's highest), so every
+        row can point at the rows it refers to, then each table with one statement."""
         started = time.perf_counter()
         with transaction.atomic():
             self._insert()
@@ -303,24 +349,44 @@ class FastWriter(Writer):
         self._reset()
 
     def _insert(self) -> None:
-        targets = [(source, source.merged_into) for source in self.merges]
-        for source in self.merges:
-            source.merged_into = None  # its target may be in this batch, not yet inserted
-        Conversation.objects.bulk_create(self.conversations)
-        for source, target in targets:
-            source.merged_into = target
-        Conversation.objects.bulk_update(self.merges, ["merged_into"])
-        Message.objects.bulk_create(self.messages)
-        for event in self.events:
-            for key, value in event.data.items():
-                if isinstance(value, Message | Conversation):
-                    event.data[key] = value.pk
-        Event.objects.bulk_create(self.events)
-        Rating.objects.bulk_create(self.ratings)
-        self.counts["conversations"] += len(self.conversations)
-        self.counts["messages"] += len(self.messages)
-        self.counts["events"] += len(self.events)
-        self.counts["ratings"] += len(self.ratings)
+        t = self.tables
+        first = t[Rating].next_id() if self.ratings else 0
+        for pk, rating in enumerate(self.ratings, start=first):
+            rating.pk = pk
+        for c in self.conversations:
+            t[Conversation].add_instance(c)
+        for message, (reading_json, findings_json) in zip(
+            self.messages, self.message_json, strict=True
+        ):
+            stored = {"reading": reading_json} if reading_json is not None else {}
+            if findings_json is not None:
+                stored["findings"] = findings_json
+            t[Message].add_instance(message, **stored)
+        first = t[Event].next_id() if self.events else 0
+        for pk, (c, e) in enumerate(self.events, start=first):
+            t[Event].add(
+                {
+                    "id": pk,
+                    "conversation_id": c.pk,
+                    "kind": e.kind,
+                    "actor_id": e.actor.pk if e.actor is not None else None,
+                    "created_at": e.at,
+                    "data": {
+                        key: value.pk if isinstance(value, Message | Conversation) else value
+                        for key, value in e.data.items()
+                    },
+                }
+            )
+        for rating in self.ratings:
+            t[Rating].add_instance(rating)
+        for model, name in (
+            (Conversation, "conversations"),
+            (Message, "messages"),
+            (Event, "events"),
+            (Rating, "ratings"),
+        ):
+            self.counts[name] += t[model].insert()
+        sequences_reset(t.values())
 
 
 def _agent_teams(agents: list[Agent]) -> dict[int, list[Team]]:

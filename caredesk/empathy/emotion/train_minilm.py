@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +42,12 @@ from caredesk.empathy.types import EMOTIONS
 VERSION = "minilm-1"
 
 
-def build(torch: Any, base: dict[str, np.ndarray], rank: int, alpha: float, dropout: float) -> Any:
-    """The network of ``minilm.MiniLM`` in torch, with trainable adapters."""
+def lora_layer(
+    torch: Any, tensor: Callable[[str], Any], rank: int, alpha: float, dropout: float
+) -> Any:
+    """A dense layer of the base model (frozen) with a trainable low-rank update and bias."""
     nn, F = torch.nn, torch.nn.functional
     scale = alpha / rank
-
-    def tensor(name: str) -> Any:
-        return torch.tensor(np.asarray(base[name], dtype=np.float32))
-
-    def norm(prefix: str) -> Any:
-        layer = nn.LayerNorm(HIDDEN, eps=1e-12)
-        layer.weight.data.copy_(tensor(f"{prefix}.weight"))
-        layer.bias.data.copy_(tensor(f"{prefix}.bias"))
-        return layer
 
     class Lora(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self, prefix: str) -> None:
@@ -68,6 +63,24 @@ def build(torch: Any, base: dict[str, np.ndarray], rank: int, alpha: float, drop
         def forward(self, x: Any) -> Any:
             low = F.linear(F.linear(self.drop(x), self.A), self.B)
             return F.linear(x, self.weight, self.bias) + scale * low
+
+    return Lora
+
+
+def build(torch: Any, base: dict[str, np.ndarray], rank: int, alpha: float, dropout: float) -> Any:
+    """The network of ``minilm.MiniLM`` in torch, with trainable adapters."""
+    nn, F = torch.nn, torch.nn.functional
+
+    def tensor(name: str) -> Any:
+        return torch.tensor(np.asarray(base[name], dtype=np.float32))
+
+    def norm(prefix: str) -> Any:
+        layer = nn.LayerNorm(HIDDEN, eps=1e-12)
+        layer.weight.data.copy_(tensor(f"{prefix}.weight"))
+        layer.bias.data.copy_(tensor(f"{prefix}.bias"))
+        return layer
+
+    Lora = lora_layer(torch, tensor, rank, alpha, dropout)
 
     class Net(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
@@ -146,6 +159,55 @@ def macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
     return f1(gold, pred)
 
 
+def padded(torch: Any, seqs: list[list[int]], device: str) -> tuple[Any, Any]:
+    """Token ids padded to the longest sequence, and the mask of the real tokens."""
+    length = max(len(s) for s in seqs)
+    ids = torch.zeros((len(seqs), length), dtype=torch.long)
+    mask = torch.zeros((len(seqs), length))
+    for row, seq in enumerate(seqs):
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1.0
+    return ids.to(device), mask.to(device)
+
+
+def training_setup(
+    torch: Any, net: Any, y: np.ndarray, n_train: int, args: argparse.Namespace, device: str
+) -> tuple[Any, list[Any], Any, Any]:
+    """The class-weighted loss, the trainable parameters, AdamW and its warm-up-then-linear
+    schedule."""
+    counts = np.bincount(y, minlength=len(EMOTIONS)).astype(np.float64)
+    weights = (counts.max() / counts) ** args.class_power
+    loss_fn = torch.nn.CrossEntropyLoss(
+        weight=torch.tensor(weights / weights.mean(), dtype=torch.float32, device=device)
+    )
+    params = [p for p in net.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    steps = args.epochs * math.ceil(n_train / args.batch)
+    warm = max(1, int(0.06 * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
+    )
+    return loss_fn, params, optimiser, schedule
+
+
+def predict(
+    torch: Any,
+    net: Any,
+    seqs: list[list[int]],
+    batch: Callable[[list[list[int]]], tuple[Any, Any]],
+) -> np.ndarray:
+    """The network's logits for many sequences, in eval mode, shortest first (less padding)."""
+    net.eval()
+    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+    out = np.zeros((len(seqs), len(EMOTIONS)), dtype=np.float32)
+    with torch.no_grad():
+        for s in range(0, len(order), 256):
+            rows = order[s : s + 256]
+            out[rows] = net(*batch([seqs[i] for i in rows])).float().cpu().numpy()
+    net.train()
+    return out
+
+
 def fit(args: argparse.Namespace) -> int:
     import torch
     from tokenizers import Tokenizer
@@ -169,39 +231,11 @@ def fit(args: argparse.Namespace) -> int:
     train_ids, y = encode(train)
     dev_ids, y_dev = encode(dev)
 
-    def batch(seqs: list[list[int]]) -> tuple[Any, Any]:
-        length = max(len(s) for s in seqs)
-        ids = torch.zeros((len(seqs), length), dtype=torch.long)
-        mask = torch.zeros((len(seqs), length))
-        for row, seq in enumerate(seqs):
-            ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = 1.0
-        return ids.to(device), mask.to(device)
-
+    batch = partial(padded, torch, device=device)
     net = build(torch, base, args.rank, args.alpha, args.dropout).to(device)
-    counts = np.bincount(y, minlength=len(EMOTIONS)).astype(np.float64)
-    weights = (counts.max() / counts) ** args.class_power
-    loss_fn = torch.nn.CrossEntropyLoss(
-        weight=torch.tensor(weights / weights.mean(), dtype=torch.float32, device=device)
+    loss_fn, params, optimiser, schedule = training_setup(
+        torch, net, y, len(train_ids), args, device
     )
-    params = [p for p in net.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    steps = args.epochs * math.ceil(len(train_ids) / args.batch)
-    warm = max(1, int(0.06 * steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
-    )
-
-    def dev_logits() -> np.ndarray:
-        net.eval()
-        order = sorted(range(len(dev_ids)), key=lambda i: len(dev_ids[i]))
-        out = np.zeros((len(dev_ids), len(EMOTIONS)), dtype=np.float32)
-        with torch.no_grad():
-            for s in range(0, len(order), 256):
-                rows = order[s : s + 256]
-                out[rows] = net(*batch([dev_ids[i] for i in rows])).float().cpu().numpy()
-        net.train()
-        return out
 
     rng = np.random.default_rng(args.seed)
     best: tuple[float, int, dict[str, np.ndarray], np.ndarray] | None = None
@@ -219,7 +253,7 @@ def fit(args: argparse.Namespace) -> int:
             optimiser.step()
             schedule.step()
             total += float(loss.detach()) * len(rows)
-        logits = dev_logits()
+        logits = predict(torch, net, dev_ids, batch)
         score = macro_f1(y_dev, logits.argmax(1))
         print(f"epoch {epoch}: loss {total / len(order):.4f} dev macro-F1 {score:.4f} "
               f"({time.time() - started:.0f}s)", flush=True)  # fmt: skip
@@ -313,6 +347,14 @@ def calibrate(path: Path) -> int:
                   flush=True)  # fmt: skip
             candidates.append((fits, score, scale, blend, offsets))
     fits, score, scale, blend, offsets = max(candidates, key=lambda c: (c[0], c[1]))
+    save_calibration(path, tuned, scale=scale, blend=blend, offsets=offsets, score=score)
+    return 0
+
+
+def save_calibration(
+    path: Path, tuned: dict[str, Any], *, scale: float, blend: float, offsets: Any, score: float
+) -> None:
+    """Store the chosen scale, blend and offsets in the model file, and say so in its version."""
     tuned.update(
         scale=np.array(scale, dtype=np.float32),
         blend=np.array(blend, dtype=np.float32),
@@ -322,9 +364,8 @@ def calibrate(path: Path) -> int:
             f"devF1={score:.4f}"
         ),
     )
-    np.savez_compressed(path, **tuned)  # type: ignore[arg-type]
+    np.savez_compressed(path, **tuned)
     print(f"chose scale {scale}, blend {blend} (dev macro-F1 {score:.4f}); wrote {path}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,28 +1,17 @@
-"""The emotion engines: rules and lexicon only, and the same rules on top of a linear classifier.
-
-Both turn a message into one score per emotion (log-odds), add what the customer-service rules say,
-and read polarity, emotion and intensity from the result the same way.
-"""
+"""The rules engine: lexicon and customer-service rules only, and the reading every engine shares
+(polarity, emotion and intensity from one score per emotion)."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from functools import cached_property
 from itertools import pairwise
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from caredesk.empathy.emotion.features import (
-    char_words,
-    dense_features,
-    word_char_grams,
-    word_terms,
-)
-from caredesk.empathy.emotion.lexicon import DATA, Hit, Lexicon, LexScore
+from caredesk.empathy.emotion.engines.words import FOREIGN_FUNCTION_WORDS, STOPWORDS, english_words
+from caredesk.empathy.emotion.lexicon import Hit, Lexicon, LexScore
 from caredesk.empathy.emotion.rules import RuleBook, RuleResult, apply_rules, lowered
 from caredesk.empathy.emotion.text import Prepared, non_latin_share, prepare
 from caredesk.empathy.types import EMOTIONS, Evidence, Reading
@@ -45,215 +34,6 @@ _FILLER = frozenset(
 # A content sentence is confidently negative at this probability of the negative classes.
 NEGATIVE_SENTENCE = 0.8
 _PRIOR = {"neutral": 1.5, "confusion": -0.5, "gratitude": 0.0} | dict.fromkeys(NEGATIVE, -0.7)
-
-# Function words: nearly every English message has some, and other languages nearly none.
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "after",
-        "again",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "before",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "he",
-        "her",
-        "here",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "just",
-        "me",
-        "more",
-        "my",
-        "no",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "our",
-        "out",
-        "please",
-        "so",
-        "some",
-        "still",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "they",
-        "this",
-        "to",
-        "too",
-        "up",
-        "us",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yes",
-        "hi",
-        "hello",
-        "thanks",
-        "thank",
-        "dear",
-        "im",
-        "i'm",
-        "i've",
-        "don't",
-        "can't",
-        "won't",
-        "it's",
-    ]
-)
-
-# Function words of the languages customers most often write in besides English; "no", "me", "a"
-# and the like are left out because English shares them.
-FOREIGN_FUNCTION_WORDS = frozenset(
-    [
-        "de",
-        "la",
-        "el",
-        "los",
-        "las",
-        "que",
-        "y",
-        "es",
-        "una",
-        "un",
-        "por",
-        "para",
-        "con",
-        "del",
-        "al",
-        "lo",
-        "le",
-        "les",
-        "des",
-        "du",
-        "et",
-        "est",
-        "je",
-        "pas",
-        "mon",
-        "ma",
-        "mes",
-        "ne",
-        "sur",
-        "avec",
-        "pour",
-        "ce",
-        "cette",
-        "qui",
-        "nous",
-        "vous",
-        "il",
-        "elle",
-        "c'est",
-        "j'ai",
-        "n'ai",
-        "und",
-        "ist",
-        "nicht",
-        "das",
-        "der",
-        "die",
-        "ein",
-        "eine",
-        "ich",
-        "mein",
-        "meine",
-        "noch",
-        "mit",
-        "auf",
-        "sie",
-        "wir",
-        "het",
-        "een",
-        "niet",
-        "nog",
-        "mijn",
-        "ik",
-        "en",
-        "van",
-        "ook",
-        "maar",
-        "il",
-        "è",
-        "non",
-        "ho",
-        "ma",
-        "di",
-        "che",
-        "per",
-        "sono",
-        "mi",
-        "nadie",
-        "todavía",
-        "pero",
-        "muy",
-        "está",
-        "não",
-        "em",
-        "um",
-        "uma",
-        "com",
-        "está",
-        "eu",
-    ]
-)
-
-
-def _english_words() -> frozenset[str]:
-    path = DATA / "english_words.txt"
-    if not path.exists():
-        return STOPWORDS
-    return STOPWORDS | frozenset(path.read_text(encoding="utf-8").split())
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -286,7 +66,7 @@ class RulesEngine:
 
     @cached_property
     def words(self) -> frozenset[str]:
-        return _english_words()
+        return english_words()
 
     def analyze(self, text: str) -> Reading:
         prepared = prepare(text or "")
@@ -589,7 +369,7 @@ class RulesEngine:
         )
 
 
-def _part(lex: LexScore, rules: RuleResult, spans: list[tuple[int, int]]) -> LexScore:
+def score_within(lex: LexScore, rules: RuleResult, spans: list[tuple[int, int]]) -> LexScore:
     """The lexicon's reading of some sentences of the message (hits read as politeness left out)."""
     part = LexScore(boosters=lex.boosters, caps=lex.caps)
     hits: list[Hit] = []
@@ -607,177 +387,3 @@ def _part(lex: LexScore, rules: RuleResult, spans: list[tuple[int, int]]) -> Lex
     part.questions = lex.questions
     part.words = lex.words
     return part
-
-
-class LinearEngine(RulesEngine):
-    """The rules on top of a linear classifier trained on GoEmotions (``data/model.npz``)."""
-
-    name = "linear"
-    # The classifier learnt from Reddit, where a question is usually curiosity or confusion; in a
-    # service desk a complaint pattern outweighs it.
-    rule_weight = 1.5
-    complaint_shift = 1.0
-    polarity_first = False
-
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or DATA / "model.npz"
-
-    @cached_property
-    def model(self) -> dict[str, object]:
-        with np.load(self.path, allow_pickle=False) as data:
-            words = str(data["word_vocab"]).split("\n")
-            chars = str(data["char_vocab"]).split("\n")
-            return {
-                "word_index": {t: i for i, t in enumerate(words)},
-                "char_index": {t: i for i, t in enumerate(chars)},
-                "word_idf": data["word_idf"].astype(np.float64),
-                "char_idf": data["char_idf"].astype(np.float64),
-                "W": data["W"].astype(np.float64),
-                "b": data["b"].astype(np.float64),
-                "version": str(data["version"]),
-            }
-
-    @property
-    def version(self) -> str:  # type: ignore[override]
-        return str(self.model["version"])
-
-    def logits(self, text: str, lex: LexScore) -> np.ndarray:
-        """The classifier's log-odds for the seven emotions, before any rule."""
-        m = self.model
-        weights: np.ndarray = m["W"]  # type: ignore[assignment]
-        total: np.ndarray = m["b"].copy()  # type: ignore[attr-defined]
-        offset = 0
-        for cols, tf, index, idf in (
-            (*self._word_counts(text), m["word_index"], m["word_idf"]),
-            (*self._char_counts(text), m["char_index"], m["char_idf"]),
-        ):
-            if len(cols):
-                values = (1.0 + np.log(tf)) * idf[cols]  # type: ignore[index]
-                values /= np.sqrt(values @ values)
-                total += values @ weights[offset + cols]
-            offset += len(index)  # type: ignore[arg-type]
-        total += np.asarray(dense_features(lex)) @ weights[offset:]
-        return total
-
-    def _word_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts: dict[int, int] = {}
-        lookup = self.model["word_index"].get  # type: ignore[attr-defined]
-        for term, count in Counter(word_terms(text)).items():  # counting in C, one lookup each
-            j = lookup(term)
-            if j is not None:
-                counts[j] = count
-        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        return cols, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-
-    def _char_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Vocabulary columns and counts of the text's character n-grams.
-
-        N-grams never cross words, so each word's columns are looked up once and kept: most words
-        recur from message to message, and this is the classifier's hottest loop.
-        """
-        cache = self._char_cache
-        cols_parts: list[np.ndarray] = []
-        count_parts: list[np.ndarray] = []
-        for word, times in Counter(char_words(text)).items():
-            entry = cache.get(word)
-            if entry is None:
-                if len(cache) >= CHAR_CACHE_WORDS:
-                    cache.clear()
-                entry = cache[word] = self._word_char_cols(word)
-            if len(entry[0]):
-                cols_parts.append(entry[0])
-                count_parts.append(entry[1] * times if times > 1 else entry[1])
-        if not cols_parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        cols, inverse = np.unique(np.concatenate(cols_parts), return_inverse=True)
-        return cols, np.bincount(inverse, weights=np.concatenate(count_parts))
-
-    def _word_char_cols(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        lookup = self.model["char_index"].get  # type: ignore[attr-defined]
-        counts: dict[int, int] = {}
-        for gram, count in Counter(word_char_grams(word)).items():
-            j = lookup(gram)
-            if j is not None:
-                counts[j] = count
-        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        return cols, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-
-    @cached_property
-    def _char_cache(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {}
-
-    def _base_logits(
-        self,
-        prepared: Prepared,
-        lex: LexScore,
-        rules: RuleResult,
-        spans: list[tuple[int, int]] | None = None,
-    ) -> np.ndarray:
-        # The classifier reads the opening of the message, which says what it is about; the rules
-        # and the lexicon read all of it. This keeps a 2,000-character message within budget.
-        if spans is None:
-            return self.logits(prepared.live[:CLASSIFIER_CHARS], lex)
-        live = prepared.live
-        text = " ".join(live[a:b] for a, b in spans if a < CLASSIFIER_CHARS)[:CLASSIFIER_CHARS]
-        return self.logits(text, _part(lex, rules, spans))
-
-
-class MiniLMEngine(LinearEngine):
-    """The rules on top of MiniLM fine-tuned on GoEmotions (``minilm.py``), blended with the
-    linear classifier: the most accurate engine, and about 50 messages a second on one core, so
-    the desk reads with it in the background (docs/emotion.md)."""
-
-    name = "minilm"
-    inline = False
-    takes_model_dir = True  # `get_engine(..., model_dir=)`: where the base model's files are
-
-    def __init__(
-        self,
-        path: Path | None = None,
-        linear_path: Path | None = None,
-        model_dir: Path | None = None,
-    ) -> None:
-        from caredesk.empathy.emotion.minilm import TUNED, MiniLM
-
-        super().__init__(linear_path)
-        self.network = MiniLM(path or TUNED, base=model_dir)
-        self._cache: dict[str, tuple[np.ndarray, float]] = {}
-
-    @property
-    def version(self) -> str:  # type: ignore[override]
-        return f"{self.network.version} + {self.model['version']}"
-
-    def ready(self) -> None:
-        """Load the network now; raises ``ModelMissing`` with what to install if it cannot."""
-        _ = self.network.weights
-
-    def prime(self, texts: list[str]) -> None:
-        """Run the network over many messages at once (batched, several times faster than one by
-        one); ``analyze`` then finds their logits here. Used by the evaluation and the sweep."""
-        wanted = [prepare(t or "").live[:CLASSIFIER_CHARS] for t in texts]
-        wanted = list(dict.fromkeys(w for w in wanted if w and w not in self._cache))
-        for start in range(0, len(wanted), 512):
-            chunk = wanted[start : start + 512]
-            if len(self._cache) + len(chunk) > 50_000:
-                self._cache.clear()
-            rows, seen = self.network.read(chunk)
-            self._cache.update(zip(chunk, zip(rows, seen.tolist(), strict=True), strict=True))
-
-    def logits(self, text: str, lex: LexScore) -> np.ndarray:
-        tuned = self.network.tuned
-        found = self._cache.get(text)
-        if found is None:  # not primed: one message as it arrives (not kept, so benches stay fair)
-            rows, seen = self.network.read([text])
-            found = (rows[0], float(seen[0]))
-        return mix(found[0], super().logits(text, lex), found[1], tuned)
-
-
-def mix(
-    network: np.ndarray, linear: np.ndarray, seen: float | np.ndarray, tuned: dict[str, Any]
-) -> np.ndarray:
-    """The minilm engine's base log-odds: the network (scaled) with some of the linear classifier,
-    and the linear classifier alone for what the network cannot see (emoji and symbols are [UNK]
-    to it, so "😡😡" is all but invisible); ``seen`` is the share of tokens it can."""
-    both = float(tuned["scale"]) * network + float(tuned["blend"]) * linear
-    seen = np.asarray(seen)[..., None] if np.ndim(seen) else seen
-    return np.asarray(seen * both + (1.0 - seen) * linear + tuned["offsets"])
