@@ -12,6 +12,8 @@ class CoachForm(forms.Form):
 class ApplyForm(CoachForm):
     finding = forms.IntegerField(min_value=0)
     rewrite = forms.IntegerField(min_value=0)
+    # set: apply every finding at once as one reply (the coach's combined rewrite)
+    combined = forms.BooleanField(required=False)
 
 
 class InsertForm(CoachForm):

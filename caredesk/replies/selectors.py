@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from caredesk.empathy.coaching import Finding
+from caredesk.empathy.coaching import Finding, combine
 from caredesk.people.models import Agent, Team
 from caredesk.replies.models import SavedReply
 
@@ -63,4 +63,6 @@ def coach_view(draft: str, findings: list[Finding]) -> dict[str, object]:
         "text": draft,
         "findings": finding_rows(draft, findings),
         "segments": highlight(draft, findings),
+        # several findings: the one reply that applies them all without repeating itself
+        "combined": combine(draft, findings) if len(findings) >= 2 else "",
     }

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from caredesk.empathy.coaching.compose import combine
 from caredesk.empathy.coaching.engine import coach
 from caredesk.empathy.coaching.findings import Finding
 from caredesk.empathy.coaching.rules import RuleError, default_rules, load_rules
@@ -28,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--upset", action="store_true", help="their latest message reads upset")
     parser.add_argument("--emotion", choices=EMOTIONS, default="frustration", help="with --upset")
     parser.add_argument("--intensity", type=float, default=0.8, help="with --upset (0-1)")
+    parser.add_argument(
+        "--customer-words", type=int, default=None, help="length of the customer's message"
+    )
+    parser.add_argument("--note", action="store_true", help="coach an internal note, gently")
+    parser.add_argument(
+        "--combined", action="store_true", help="also print every finding applied as one reply"
+    )
     parser.add_argument("--rules", action="append", type=Path, default=[], help="extra rule file")
     return parser
 
@@ -46,6 +54,8 @@ def context_from(args: argparse.Namespace) -> dict[str, Any]:
         context["waited_hours"] = args.waited_hours
     if args.tech_problem:
         context["tech_problem"] = True
+    if args.customer_words is not None:
+        context["customer_words"] = args.customer_words
     return context
 
 
@@ -71,13 +81,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuleError as exc:
         print(f"caredesk coach: {exc}", file=sys.stderr)
         return 2
-    findings = coach(draft, context_from(args), rules=rules)
+    audience = "note" if args.note else "reply"
+    findings = coach(draft, context_from(args), rules=rules, audience=audience)
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
     elif not findings:
-        print("No findings: this reply conveys care.")
+        print(
+            "No findings: this note is respectful."
+            if args.note
+            else "No findings: this reply conveys care."
+        )
     else:
         print("\n".join(format_finding(draft, f) for f in findings))
+        if args.combined and len(findings) > 1:
+            print(f"\nAll as one reply:\n    {combine(draft, findings)}")
     return 0
 
 

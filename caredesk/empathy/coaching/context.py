@@ -10,6 +10,8 @@ from caredesk.empathy.types import Reading
 
 #: A reading counts as "upset" from this intensity on (negative polarity only).
 UPSET_INTENSITY = 0.5
+#: Any negative reading from this intensity on deserves an acknowledgment (polite but cold fails).
+NEGATIVE_INTENSITY = 0.3
 #: After this many hours of waiting the process is "protracted" and deserves an apology.
 PROTRACTED_HOURS = 48.0
 
@@ -27,6 +29,8 @@ class CoachContext:
     transfers: int | None = None
     waited_hours: float | None = None
     tech_problem: bool | None = None
+    #: Words in the customer's latest message: a two-word answer to a long problem reads curt.
+    customer_words: int | None = None
 
     @classmethod
     def coerce(cls, value: CoachContext | Mapping[str, Any] | None) -> CoachContext:
@@ -45,9 +49,18 @@ class CoachContext:
             transfers=_optional(int, value.get("transfers")),
             waited_hours=_optional(float, value.get("waited_hours")),
             tech_problem=_optional(bool, value.get("tech_problem")),
+            customer_words=_customer_words(value),
         )
 
     def is_upset(self, threshold: float = UPSET_INTENSITY) -> bool:
+        return (
+            self.polarity == "negative"
+            and self.intensity is not None
+            and self.intensity >= threshold
+        )
+
+    def is_negative(self, threshold: float = NEGATIVE_INTENSITY) -> bool:
+        """Any clearly negative reading: the customer is owed an acknowledgment, not just facts."""
         return (
             self.polarity == "negative"
             and self.intensity is not None
@@ -85,6 +98,14 @@ def _reading_parts(reading: object) -> tuple[str | None, str | None, float | Non
         getattr(reading, "polarity", None),
         None if intensity is None else float(intensity),
     )
+
+
+def _customer_words(value: Mapping[str, Any]) -> int | None:
+    """``customer_words`` as given, or counted from the customer's message (``customer``)."""
+    if value.get("customer_words") is not None:
+        return int(value["customer_words"])
+    message = value.get("customer")
+    return len(message.split()) if isinstance(message, str) else None
 
 
 def _optional(convert: Any, value: object) -> Any:

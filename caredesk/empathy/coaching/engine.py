@@ -30,26 +30,48 @@ def coach(
     context: CoachContext | Mapping[str, Any] | None = None,
     *,
     rules: RuleSet | None = None,
+    audience: str = "reply",
 ) -> list[Finding]:
     """Findings for ``draft`` in text order.
 
     ``context`` may hold ``reading`` (a Reading, a dict with polarity/intensity/emotion, or None),
-    ``transfers``, ``waited_hours`` and ``tech_problem``. Without it, the acknowledgment and
-    apology checks stay silent because the coach cannot know they are owed.
+    ``transfers``, ``waited_hours``, ``tech_problem`` and the customer's latest message
+    (``customer``) or its length (``customer_words``). Without it, the acknowledgment, apology
+    and curtness checks stay silent because the coach cannot know they are owed.
+    ``audience="note"`` coaches an internal note: only the rules written for notes run.
     """
     ruleset = rules if rules is not None else default_rules()
     doc = _Draft(draft)
     found: list[Finding] = []
     for rule, regex, w0, w1 in doc.windows(ruleset):
-        found.extend(_pattern_findings(rule, regex, doc, w0, w1))
+        if audience in rule.audience:
+            found.extend(_pattern_findings(rule, regex, doc, w0, w1))
     for rule in ruleset.caps:
-        found.extend(_caps_findings(rule, doc))
+        if audience in rule.audience:
+            found.extend(_caps_findings(rule, doc))
     ctx = CoachContext.coerce(context)
+    for rule in ruleset.curt:
+        if audience in rule.audience and _owed(rule, ctx, ruleset) is not None:
+            found.extend(_curt_findings(rule, doc, ctx))
     for rule in ruleset.missing:
+        if audience not in rule.audience:
+            continue
         finding = _missing_finding(rule, doc, ctx, ruleset)
         if finding is not None:
             found.append(finding)
     return _dedupe(found)
+
+
+def _owed(rule: Rule, ctx: CoachContext, ruleset: RuleSet) -> tuple[str, ...] | None:
+    """Why a context-bound rule applies (its key), or None when the context does not call for it."""
+    settings = ruleset.settings
+    if rule.when == "upset":
+        return (ctx.emotion or "default",) if ctx.is_upset(settings.upset_intensity) else None
+    if rule.when == "negative":
+        return (ctx.emotion or "default",) if ctx.is_negative(settings.negative_intensity) else None
+    if rule.when == "apology_due":
+        return ctx.apology_situations(settings.protracted_hours) or None
+    return ()
 
 
 class _Draft:
@@ -156,6 +178,8 @@ def _pattern_findings(
     while (match := regex.search(text, pos, w1)) is not None:
         start, end = match.span()
         if start == end:
+            if end >= w1:
+                break  # an empty match at the window's end would repeat for ever
             pos = end + 1
             continue
         sentence = doc.sentences.around(start)
@@ -253,19 +277,39 @@ def _caps_findings(rule: Rule, doc: _Draft) -> Iterator[Finding]:
                 yield Finding(span[0], span[1], rule.category, rule.reason, rewrites, rule.id)
 
 
+def _curt_findings(rule: Rule, doc: _Draft, ctx: CoachContext) -> Iterator[Finding]:
+    """Text-speak to an upset customer, or a reply far shorter than the problem they described.
+
+    Each text-speak word is a finding of its own, so its rewrite is the plain word; a short reply
+    gets one "add" finding at its end with a sentence that says who owns the problem next.
+    """
+    if rule.textspeak:
+        if not doc.tokens:
+            doc.tokens = set(_TOKEN_RE.findall(doc.lower))
+        # letters-only words come from the tokens already made; "l8r" and "b4" by substring
+        words = {w for w in rule.textspeak if (w in doc.tokens if w.isalpha() else w in doc.lower)}
+        for word in sorted(words):
+            for at in _occurrences(doc.lower, word):
+                end = at + len(word)
+                if end < len(doc.text) and doc.text[end] in "'-":
+                    continue
+                plain = textmod.fit_case(
+                    rule.textspeak[word], textmod.at_sentence_start(doc.text, at)
+                )
+                yield Finding(at, end, rule.category, rule.reason, (plain,), rule.id)
+    short = rule.max_words and doc.text.strip() and doc.words <= rule.max_words
+    if short and (ctx.customer_words or 0) >= rule.min_customer_words:
+        at = textmod.body_end(doc.text)
+        yield Finding(at, at, rule.category, rule.reason, rule.rewrites, rule.id, kind="add")
+
+
 def _missing_finding(
     rule: Rule, doc: _Draft, ctx: CoachContext, ruleset: RuleSet
 ) -> Finding | None:
-    settings = ruleset.settings
-    key: tuple[str, ...] = ()
-    if rule.when == "upset":
-        if not ctx.is_upset(settings.upset_intensity):
-            return None
-        key = (ctx.emotion or "default",)
-    elif rule.when == "apology_due":
-        key = ctx.apology_situations(settings.protracted_hours)
-        if not key:
-            return None
+    owed = _owed(rule, ctx, ruleset)
+    if owed is None:
+        return None
+    key: tuple[str, ...] = owed
     if doc.words < rule.min_words or not doc.text.strip():
         return None
     assert rule.present is not None
@@ -288,7 +332,7 @@ def _missing_finding(
 
 
 def _missing_rewrites(rule: Rule, key: tuple[str, ...]) -> tuple[str, ...]:
-    if rule.when == "upset":
+    if rule.when in ("upset", "negative"):
         return rule.rewrites_by.get(key[0]) or rule.rewrites_by.get("default") or rule.rewrites
     if rule.when == "apology_due":
         per_key = [rule.rewrites_by.get(k, ()) for k in key]
@@ -341,4 +385,6 @@ def check_examples(ruleset: RuleSet, rule_ids: Iterable[str] | None = None) -> l
 
 
 def _fires(rule: Rule, draft: str, context: Mapping[str, Any] | None, ruleset: RuleSet) -> bool:
-    return any(f.rule == rule.id for f in coach(draft, context, rules=ruleset))
+    audience = "reply" if "reply" in rule.audience else "note"
+    found = coach(draft, context, rules=ruleset, audience=audience)
+    return any(f.rule == rule.id for f in found)

@@ -15,12 +15,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from caredesk.empathy.coaching.context import PROTRACTED_HOURS, UPSET_INTENSITY
+from caredesk.empathy.coaching.context import (
+    NEGATIVE_INTENSITY,
+    PROTRACTED_HOURS,
+    UPSET_INTENSITY,
+)
 
 RULES_PATH = Path(__file__).with_name("rules.json")
-KINDS = ("pattern", "caps", "missing")
+KINDS = ("pattern", "caps", "missing", "curt")
 SPANS = ("match", "clause", "sentence")
-WHEN = ("always", "upset", "apology_due")
+WHEN = ("always", "upset", "negative", "apology_due")
+#: Who a rule coaches: replies to customers, internal notes to colleagues, or both.
+AUDIENCES = ("reply", "note")
 INSERTS = ("start", "end")
 _MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
 _TOKEN_RE = re.compile(r"[a-z]+")
@@ -35,6 +41,7 @@ class Settings:
     """Thresholds a lead may tune in the rules file's ``settings`` object."""
 
     upset_intensity: float = UPSET_INTENSITY
+    negative_intensity: float = NEGATIVE_INTENSITY
     protracted_hours: float = PROTRACTED_HOURS
 
 
@@ -81,6 +88,12 @@ class Rule:
     insert: str = "end"
     rewrites_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    # kind == "curt": text-speak words and their plain forms; a reply of at most ``max_words``
+    # words to a customer who wrote at least ``min_customer_words``
+    textspeak: Mapping[str, str] = field(default_factory=dict)
+    max_words: int = 0
+    min_customer_words: int = 0
+    audience: frozenset[str] = frozenset({"reply"})
     source: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -94,6 +107,7 @@ class RuleSet:
     ungated: tuple[Rule, ...]  # pattern rules with substrings or no gate at all
     caps: tuple[Rule, ...]
     missing: tuple[Rule, ...]
+    curt: tuple[Rule, ...] = ()
     order: Mapping[str, int] = field(default_factory=dict)  # rule id -> position
 
     def get(self, rule_id: str) -> Rule:
@@ -181,6 +195,7 @@ def _compile(item: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         "fire": _examples(examples.get("fire", [])),
         "passes": _examples(examples.get("pass", [])),
         "source": dict(item),
+        "audience": _audience(item.get("audience", ["reply"])),
     }
     if kind == "pattern":
         return _pattern_rule(item, macros, common)
@@ -193,6 +208,8 @@ def _compile(item: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         )
     when = item.get("when", "always")
     _require(when in WHEN, f"when must be one of {WHEN}")
+    if kind == "curt":
+        return _curt_rule(item, common, when)
     insert = item.get("insert", "end")
     _require(insert in INSERTS, f"insert must be one of {INSERTS}")
     present = _strings(item.get("present", []), "present")
@@ -214,6 +231,31 @@ def _compile(item: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         rewrites_by=rewrites_by,
         labels={str(k): str(v) for k, v in item.get("labels", {}).items()},
     )
+
+
+def _curt_rule(item: Mapping[str, Any], common: dict[str, Any], when: str) -> Rule:
+    textspeak = item.get("textspeak", {})
+    _require(
+        isinstance(textspeak, Mapping)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in textspeak.items()),
+        "textspeak must map words to their plain forms",
+    )
+    max_words = int(item.get("max_words", 0))
+    _require(bool(textspeak) or max_words > 0, "a curt rule needs 'textspeak' or 'max_words'")
+    _require(bool(common["rewrites"]) or not max_words, "rewrites are required")
+    return Rule(
+        **common,
+        when=when,
+        textspeak={k.lower(): v for k, v in textspeak.items()},
+        max_words=max_words,
+        min_customer_words=int(item.get("min_customer_words", 0)),
+    )
+
+
+def _audience(value: object) -> frozenset[str]:
+    audience = frozenset(_strings(value, "audience"))
+    _require(bool(audience) and audience <= set(AUDIENCES), f"audience must be from {AUDIENCES}")
+    return audience
 
 
 def _pattern_rule(
@@ -272,6 +314,7 @@ def _by_word(
     out: dict[str, re.Pattern[str]] = {}
     for word in keywords:
         chosen = tuple(sorted({i for i, src in enumerate(sources) if mentions(src, word)} | silent))
+        chosen = chosen or tuple(range(len(sources)))  # a keyword no pattern spells: try them all
         if chosen not in cache:
             cache[chosen] = _wrap([expanded[i] for i in chosen], boundaries)
         out[word] = cache[chosen]
@@ -340,6 +383,7 @@ def _index(rules: tuple[Rule, ...], settings: Settings) -> RuleSet:
         ungated=tuple(ungated),
         caps=tuple(r for r in rules if r.kind == "caps"),
         missing=tuple(r for r in rules if r.kind == "missing"),
+        curt=tuple(r for r in rules if r.kind == "curt"),
         order={rule.id: i for i, rule in enumerate(rules)},
     )
 

@@ -139,11 +139,13 @@ def test_doubt_without_help_but_not_with_help() -> None:
     assert categories("I doubt it. Those usually sell out.") == ["doubt"]
 
 
-def test_acknowledgment_only_when_the_customer_is_upset() -> None:
+def test_acknowledgment_whenever_the_customer_reads_negative() -> None:
     draft = "Your refund was issued today. Thanks."
     assert categories(draft) == []
-    calm = {"reading": {"emotion": "anger", "polarity": "negative", "intensity": 0.4}}
+    calm = {"reading": {"emotion": "anger", "polarity": "negative", "intensity": 0.2}}
     assert categories(draft, calm) == []
+    cross = {"reading": {"emotion": "anger", "polarity": "negative", "intensity": 0.4}}
+    assert categories(draft, cross) == ["no_acknowledgment"]  # polite but cold (issue 15)
     (finding,) = coach(draft, ANGRY)
     assert finding.category == "no_acknowledgment"
     assert (finding.start, finding.end, finding.kind) == (0, 0, "add")

@@ -10,6 +10,7 @@ import pytest
 from caredesk.empathy.coaching import CATEGORIES
 from caredesk.empathy.coaching.evaluate import (
     HELD_OUT_SET,
+    HELD_OUT_SET_2,
     MAX_FALSE_FLAGS,
     MIN_RECALL,
     TUNING_SET,
@@ -38,7 +39,23 @@ def test_held_out_set_is_separate_from_the_tuning_set() -> None:
     assert not tuning & {r.text for r in held_out}
 
 
-@pytest.mark.parametrize("path", [TUNING_SET, HELD_OUT_SET], ids=["tuning", "held_out"])
+def test_second_held_out_set_is_big_varied_and_separate() -> None:
+    """Issue 15: at least 150 flawed and 150 good replies across six or more industries,
+    with text-speak, sarcasm and polite-but-cold replies, none of them in the tuning set."""
+    rows = load_rows(HELD_OUT_SET_2)
+    assert sum(bool(r.expect) for r in rows) >= 150 and sum(not r.expect for r in rows) >= 150
+    industries = {
+        json.loads(line)["industry"] for line in HELD_OUT_SET_2.read_text().splitlines() if line
+    }
+    assert len(industries) >= 6
+    expected = {c for r in rows for c in r.expect}
+    assert {"curt", "sarcasm", "no_acknowledgment"} <= expected
+    assert not {r.text for r in load_rows(TUNING_SET)} & {r.text for r in rows}
+
+
+@pytest.mark.parametrize(
+    "path", [TUNING_SET, HELD_OUT_SET, HELD_OUT_SET_2], ids=["tuning", "held_out", "held_out_2"]
+)
 def test_recall_and_false_flags_meet_targets(path: Path) -> None:
     report = evaluate(load_rows(path), name=str(path))
     assert report.recall >= MIN_RECALL, [row.text for row, _ in report.misses]
@@ -49,6 +66,7 @@ def test_eval_command_prints_both_sets(capsys: pytest.CaptureFixture[str]) -> No
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "coach_replies: recall" in out and "coach_heldout: recall" in out
+    assert "coach_heldout2: recall" in out
 
 
 def test_eval_command_json_and_failure_exit(
