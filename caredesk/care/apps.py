@@ -7,3 +7,11 @@ class CareConfig(AppConfig):
     name = "caredesk.care"
     label = "care"
     verbose_name = "Care"
+
+    def ready(self) -> None:
+        from caredesk.care.loop_tasks import jobs_subscribe as loop_subscribe
+
+        loop_subscribe()
+
+        # The periodic SLA check and the periodic at-risk check register themselves.
+        from caredesk.care import outreach_tasks, tasks  # noqa: F401

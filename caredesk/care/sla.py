@@ -1,0 +1,297 @@
+"""SLA clocks and what is due: pure functions over a conversation's stored events.
+
+Whose move it is comes from the events the lifecycle records (a reply sets "waiting on the
+customer", the customer's answer sets "waiting on us", resolving and reopening stop and start);
+the clocks count only business time while it is the team's move. Nothing here queries or asks
+the clock: the selectors load the events, the services lock and record what is decided here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from caredesk.care.business_hours import Hours, Span, business_add, business_time
+from caredesk.care.models import SlaTarget
+from caredesk.conversations.models import ACTIVE_STATUSES, DONE_STATUSES, EventKind
+
+# The events that move a clock or record what the SLA task did.
+CLOCK_KINDS = (
+    EventKind.CREATED,
+    EventKind.ASSIGNED,
+    EventKind.TRANSFERRED,
+    EventKind.REPLIED,
+    EventKind.CUSTOMER_REPLIED,
+    EventKind.STATUS_CHANGED,
+    EventKind.RESOLVED,
+    EventKind.REOPENED,
+    EventKind.MERGED,
+    EventKind.SLA_WARNED,
+    EventKind.SLA_BREACHED,
+    EventKind.RETURNED,
+)
+_ON_US = {str(s) for s in ACTIVE_STATUSES}
+DONE = {str(s) for s in DONE_STATUSES}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One stored event, as the clocks read it."""
+
+    kind: str
+    at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """One team's targets at one severity, and its business hours."""
+
+    hours: Hours
+    first_response: timedelta
+    next_response: timedelta
+    resolution: timedelta
+
+    def limit(self, target: str) -> timedelta:
+        return getattr(self, target)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One run of one target: `cycle` names the run (its start), so each run is warned and
+    breached at most once whatever the task does."""
+
+    target: str
+    cycle: str
+    started: datetime
+    stopped: datetime | None
+    limit: timedelta
+    elapsed: timedelta
+    running: bool
+    due: datetime | None
+
+    @property
+    def left(self) -> timedelta:
+        return self.limit - self.elapsed
+
+    @property
+    def breached(self) -> bool:
+        return self.elapsed > self.limit
+
+    @property
+    def met(self) -> bool:
+        return self.stopped is not None and not self.breached
+
+    @property
+    def label(self) -> str:
+        return SlaTarget(self.target).label
+
+
+def running_spans(marks: Sequence[Mark], created_at: datetime, now: datetime) -> list[Span]:
+    """When it was the team's move (new, open, waiting on us) from creation to `now`."""
+    spans: list[Span] = []
+    on_since: datetime | None = created_at
+    for mark in marks:
+        if mark.at > now:
+            break
+        on = _on_us_after(mark)
+        if on is None:
+            continue
+        if on and on_since is None:
+            on_since = mark.at
+        elif not on and on_since is not None:
+            spans.append((on_since, mark.at))
+            on_since = None
+    if on_since is not None and on_since < now:
+        spans.append((on_since, now))
+    return spans
+
+
+def _on_us_after(mark: Mark) -> bool | None:
+    """Whose move it is after this event: True ours, False not, None unchanged."""
+    if mark.kind == EventKind.STATUS_CHANGED:
+        return str(mark.data.get("new")) in _ON_US
+    if mark.kind == EventKind.RESOLVED:
+        return False
+    if mark.kind == EventKind.REOPENED:
+        return True
+    if mark.kind == EventKind.MERGED and "into" in mark.data:
+        return False  # folded into another conversation: closed
+    return None
+
+
+def _ends(mark: Mark) -> bool:
+    """Resolved, closed or merged away: every clock stops."""
+    if mark.kind == EventKind.STATUS_CHANGED:
+        return str(mark.data.get("new")) in DONE
+    return mark.kind == EventKind.RESOLVED or (
+        mark.kind == EventKind.MERGED and "into" in mark.data
+    )
+
+
+def _clip(spans: Sequence[Span], start: datetime, end: datetime) -> list[Span]:
+    return [(max(a, start), min(b, end)) for a, b in spans if b > start and a < end]
+
+
+def _clock(
+    target: str,
+    started: datetime,
+    stopped: datetime | None,
+    *,
+    spans: Sequence[Span],
+    targets: Targets,
+    now: datetime,
+) -> Clock:
+    end = stopped or now
+    elapsed = business_time(targets.hours, _clip(spans, started, end))
+    limit = targets.limit(target)
+    running = stopped is None and bool(spans) and spans[-1][1] == now
+    due = None
+    if running and elapsed < limit:
+        due = business_add(targets.hours, now, limit - elapsed)
+    return Clock(
+        target=target,
+        cycle=started.isoformat(),
+        started=started,
+        stopped=stopped,
+        limit=limit,
+        elapsed=elapsed,
+        running=running,
+        due=due,
+    )
+
+
+def clocks(
+    marks: Sequence[Mark], *, created_at: datetime, targets: Targets, now: datetime
+) -> list[Clock]:
+    """Every run of every target: first response, each next response, resolution."""
+    spans = running_spans(marks, created_at, now)
+    done_at: datetime | None = None
+    first_reply: datetime | None = None
+    cycles: list[tuple[datetime, datetime | None]] = []
+    waiting_since: datetime | None = None
+    for mark in marks:
+        if mark.at > now:
+            break
+        if mark.kind == EventKind.REPLIED:
+            if first_reply is None:
+                first_reply = mark.at
+            elif waiting_since is not None:
+                cycles.append((waiting_since, mark.at))
+            waiting_since = None
+        elif mark.kind == EventKind.CUSTOMER_REPLIED and first_reply is not None:
+            waiting_since = waiting_since or mark.at
+        if mark.kind == EventKind.REOPENED:
+            done_at = None
+        elif _ends(mark):
+            done_at = done_at or mark.at
+    if waiting_since is not None:
+        cycles.append((waiting_since, done_at))
+    found = [
+        _clock(
+            SlaTarget.FIRST_RESPONSE,
+            created_at,
+            first_reply or done_at,
+            spans=spans,
+            targets=targets,
+            now=now,
+        )
+    ]
+    found += [
+        _clock(SlaTarget.NEXT_RESPONSE, a, b, spans=spans, targets=targets, now=now)
+        for a, b in cycles
+    ]
+    found.append(
+        _clock(SlaTarget.RESOLUTION, created_at, done_at, spans=spans, targets=targets, now=now)
+    )
+    return found
+
+
+def live(found: Sequence[Clock]) -> list[Clock]:
+    """The clocks still counting or paused (not stopped): what the desk and the task act on."""
+    return [c for c in found if c.stopped is None]
+
+
+def most_pressing(found: Sequence[Clock]) -> Clock | None:
+    """The live clock with the least time left (the one the inbox shows)."""
+    candidates = live(found)
+    return min(candidates, key=lambda c: c.left) if candidates else None
+
+
+@dataclass(frozen=True)
+class Action:
+    """What the SLA task must do for one conversation now."""
+
+    kind: str  # "warn", "breach" or "return"
+    target: str = ""
+    cycle: str = ""
+    due: datetime | None = None
+    over: timedelta = timedelta(0)
+
+
+def recorded(marks: Sequence[Mark]) -> set[tuple[str, str, str]]:
+    """(kind, target, cycle) of every warning and breach already recorded."""
+    return {
+        (m.kind, str(m.data.get("target", "")), str(m.data.get("cycle", "")))
+        for m in marks
+        if m.kind in (EventKind.SLA_WARNED, EventKind.SLA_BREACHED)
+    }
+
+
+def owner_silence(
+    marks: Sequence[Mark], *, owner_id: int | None, hours: Hours, now: datetime
+) -> timedelta | None:
+    """How long (in business time) the owner has left the customer waiting on them: since the
+    later of their taking it and the customer's latest unanswered message. None when it is not
+    their move (no owner, their reply is the latest word, or waiting on the customer)."""
+    if owner_id is None:
+        return None
+    taken: datetime | None = None
+    waiting: datetime | None = None
+    on_us = True
+    for mark in marks:
+        if mark.at > now:
+            break
+        to = mark.data.get("agent" if mark.kind == EventKind.ASSIGNED else "to_agent")
+        if mark.kind in (EventKind.ASSIGNED, EventKind.TRANSFERRED) and to == owner_id:
+            taken = mark.at
+        elif mark.kind in (EventKind.CREATED, EventKind.CUSTOMER_REPLIED):
+            waiting = waiting or mark.at
+        elif mark.kind == EventKind.REPLIED:
+            waiting = None
+        on = _on_us_after(mark)
+        on_us = on_us if on is None else on
+    if taken is None or waiting is None or not on_us:
+        return None
+    return business_time(hours, [(max(taken, waiting), now)])
+
+
+def actions(
+    found: Sequence[Clock],
+    *,
+    done: Collection[tuple[str, str, str]],
+    warn_before: timedelta,
+    silence: timedelta | None,
+    silence_limit: timedelta,
+) -> list[Action]:
+    """What is due now, decided from the clocks and what was recorded before: a target past
+    its limit is breached once; one within `warn_before` of it is warned once (never after its
+    breach); an owner silent past the limit gives the conversation back."""
+    due: list[Action] = []
+    for clock in live(found):
+        key = (clock.target, clock.cycle)
+        if (EventKind.SLA_BREACHED, *key) in done:
+            continue
+        if clock.breached:
+            due.append(
+                Action("breach", clock.target, clock.cycle, over=clock.elapsed - clock.limit)
+            )
+        elif (
+            clock.running and clock.left <= warn_before and (EventKind.SLA_WARNED, *key) not in done
+        ):
+            due.append(Action("warn", clock.target, clock.cycle, due=clock.due))
+    if silence is not None and silence >= silence_limit:
+        due.append(Action("return", over=silence - silence_limit))
+    return due
