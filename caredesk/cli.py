@@ -7,8 +7,9 @@ caredesk test [ARGS]       the whole test suite (lint, types, SQLite and Postgre
 caredesk worker            run the background worker (one Huey consumer)
 caredesk smtpd [ADDR]      the SMTP listener for inbound mail (CAREDESK_SMTPD, 127.0.0.1:2525)
 caredesk imap-poll         fetch new mail once from CAREDESK_IMAP_URL
-caredesk token EMAIL NAME  make an API token for a user
+caredesk token EMAIL NAME [--scope read|write]  make an API token for a user (write: default)
 caredesk import conversations FILE.csv  import conversations from CSV, one message a row
+caredesk insights rebuild  recompute the metrics' daily rollups from the events
 caredesk analyze TEXT      read a message's emotion and risk signals
 caredesk coach TEXT        coach a reply draft
 caredesk eval emotion|coach  measure the emotion reading or the coach
@@ -17,6 +18,7 @@ caredesk manage ARGS       any Django management command
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
@@ -25,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "caredesk-demo"
+TOKEN_SCOPES = {"read": ["read"], "write": ["read", "write"]}
 DEMO_LOGINS = ("customer@demo.caredesk.test", "agent@demo.caredesk.test", "lead@demo.caredesk.test")
 
 
@@ -108,16 +111,35 @@ def cmd_imap_poll(argv: list[str]) -> int:
 
 
 def cmd_token(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: caredesk token EMAIL NAME", file=sys.stderr)
-        return 2
+    """`caredesk token EMAIL NAME [--scope read|write]`: a read token only reads; a write token
+    (and, as before the option came, one made without it) also changes things."""
+    parser = argparse.ArgumentParser(prog="caredesk token", description="Make an API token.")
+    parser.add_argument("email")
+    parser.add_argument("name")
+    parser.add_argument(
+        "--scope",
+        choices=TOKEN_SCOPES,
+        help="read: the token may only read; write: it may also change things "
+        "(unset: the desk's default scopes, read and write)",
+    )
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and the reason
+        return 0 if exc.code == 0 else 2
     _django()
+    from django.core.exceptions import ValidationError
+
     from caredesk.people.services import api_token_create
 
     try:
-        token = api_token_create(email=argv[0], name=argv[1])
+        token = api_token_create(
+            email=args.email, name=args.name, scopes=TOKEN_SCOPES.get(args.scope)
+        )
     except ValueError as exc:
         print(f"caredesk: {exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        print(f"caredesk: {' '.join(exc.messages)}", file=sys.stderr)
         return 1
     print(token)
     return 0
@@ -128,6 +150,13 @@ def cmd_import(argv: list[str]) -> int:
     from caredesk.channels import csv_cli
 
     return csv_cli.main(argv)
+
+
+def cmd_insights(argv: list[str]) -> int:
+    _django()
+    from caredesk.insights import cli as insights_cli
+
+    return insights_cli.main(argv)
 
 
 def cmd_manage(argv: list[str]) -> int:
@@ -176,6 +205,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "imap-poll": cmd_imap_poll,
     "token": cmd_token,
     "import": cmd_import,
+    "insights": cmd_insights,
     "manage": cmd_manage,
     "analyze": cmd_analyze,
     "coach": cmd_coach,

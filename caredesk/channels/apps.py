@@ -21,4 +21,8 @@ class ChannelsConfig(AppConfig):
 
         outbound_mail_subscribe()
 
+        from caredesk.channels.csv_tasks import jobs_subscribe as csv_subscribe
+
+        csv_subscribe()
+
         import caredesk.channels.email.checks  # noqa: F401 - registers inbound mail's checks

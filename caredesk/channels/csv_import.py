@@ -16,7 +16,8 @@ Columns (a header row names them; order is free):
 - `satisfaction`, `effort` (1–5, both or neither): the customer's rating of a resolved conversation;
   only a customer with a portal login can have rated.
 
-Each row is its own unit: a bad row is reported with its line and reason and never stops the others.
+Each row is its own unit and its own transaction: a bad row is reported with its line and reason
+and never stops the others.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from caredesk.channels.csv_models import ImportedRow
-from caredesk.conversations import services
+from caredesk.conversations import reading, services
 from caredesk.conversations.models import DONE_STATUSES, Channel, Conversation, Message, Status
 from caredesk.customers.models import Customer
 from caredesk.customers.services import customer_get_or_create_by_email
@@ -141,12 +142,33 @@ class _Row:
     rating: tuple[int, int] | None
 
 
+class _AlreadyImported(Exception):
+    """The row's `ImportedRow` could not be inserted; its transaction is rolled back."""
+
+
 def row_import(raw: dict[str, str]) -> bool:
-    """Import one row; False if it was imported before. Raises `RowError` or `ValidationError`."""
+    """Import one row; False if it was imported before. Raises `RowError` or `ValidationError`.
+
+    The row's message, its status and rating, and its `ImportedRow` are written in one
+    transaction: a crash between them leaves nothing, so importing the file again imports the row
+    once. The customer's text is read before that transaction opens (`reading.read_ahead`), so a
+    slow engine never holds the write lock."""
     external_id = _key(raw, "external_id")
     if ImportedRow.objects.filter(external_id=external_id).exists():
         return False
     row = _parse(raw, external_id)
+    ahead = reading.read_ahead(row.text) if row.direction == "customer" else None
+    try:
+        with transaction.atomic():
+            _row_write(row, ahead)
+    except _AlreadyImported as exc:
+        if ImportedRow.objects.filter(external_id=row.external_id).exists():
+            return False  # the same row, imported at this moment by another import
+        raise RowError(f"This row could not be stored: {exc.__cause__}.") from exc
+    return True
+
+
+def _row_write(row: _Row, ahead: reading.ReadAhead | None) -> None:
     imported = ImportedRow.objects.filter(conversation_key=row.key).select_related("conversation")
     first = imported.first()
     conversation = first.conversation if first is not None else None
@@ -164,12 +186,13 @@ def row_import(raw: dict[str, str]) -> bool:
             author=row.customer.user,
             external_id=tag,
             at=row.at,
+            ahead=ahead,
         )
         message = conversation.messages.earliest("pk")
     else:
         if conversation.customer_id != row.customer.pk:
             raise RowError(f"Conversation {row.key} belongs to another customer.")
-        message = _add(conversation, row, tag)
+        message = _add(conversation, row, tag, ahead)
     try:
         ImportedRow.objects.create(
             external_id=row.external_id,
@@ -178,13 +201,14 @@ def row_import(raw: dict[str, str]) -> bool:
             message=message,
             imported_at=timezone.now(),
         )
-    except IntegrityError:  # the same row, imported at this moment by another import
-        return False
+    except IntegrityError as exc:
+        raise _AlreadyImported from exc
     _finish(conversation, row)
-    return True
 
 
-def _add(conversation: Conversation, row: _Row, tag: str) -> Message:
+def _add(
+    conversation: Conversation, row: _Row, tag: str, ahead: reading.ReadAhead | None
+) -> Message:
     if row.direction == "customer":
         return services.customer_message_add(
             conversation=conversation,
@@ -193,6 +217,7 @@ def _add(conversation: Conversation, row: _Row, tag: str) -> Message:
             channel=row.channel,
             external_id=tag,
             at=row.at,
+            ahead=ahead,
         )
     assert row.agent is not None  # checked by `_parse`
     if row.direction == "agent":

@@ -1,8 +1,14 @@
 """The channels' models; each channel keeps its own in its package and is listed here for Django."""
 
 from caredesk.channels.api.models import IdempotencyKey
-from caredesk.channels.csv_models import ImportedRow
-from caredesk.channels.email.models import InboundKind, InboundMail, InboundStatus
+from caredesk.channels.csv_models import CsvImport, ImportedRow, ImportState
+from caredesk.channels.email.models import (
+    InboundKind,
+    InboundMail,
+    InboundStatus,
+    NotificationKind,
+    OutboundNotification,
+)
 from caredesk.channels.webhooks.models import (
     DeliveryStatus,
     SubscriptionStatus,
@@ -12,12 +18,16 @@ from caredesk.channels.webhooks.models import (
 )
 
 __all__ = [
+    "CsvImport",
     "DeliveryStatus",
     "IdempotencyKey",
+    "ImportState",
     "ImportedRow",
     "InboundKind",
     "InboundMail",
     "InboundStatus",
+    "NotificationKind",
+    "OutboundNotification",
     "SubscriptionStatus",
     "WebhookAttempt",
     "WebhookDelivery",

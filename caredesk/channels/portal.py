@@ -40,7 +40,9 @@ def conversation_list(request: CustomerRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @customer_required
 def conversation_new(request: CustomerRequest) -> HttpResponse:
-    form = NewConversationForm(request.POST or None)
+    # `?subject=` and `?text=` carry what a customer typed in the help centre, never retyped.
+    initial = {k: request.GET[k] for k in ("subject", "text") if k in request.GET}
+    form = NewConversationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             conversation = services.conversation_create(

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from huey.contrib.djhuey import db_task
 
-# Huey finds tasks in each app's tasks module; the inbound-mail poll lives with the e-mail code.
+# Huey finds tasks in each app's tasks module; the inbound-mail poll lives with the e-mail code,
+# the expiry of idempotency keys with the API's.
+from caredesk.channels.api.tasks import idempotency_keys_expire_task  # noqa: F401
 from caredesk.channels.email.polling import inbound_mail_poll_task  # noqa: F401
 
 

@@ -6,18 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, P, QueryEx, Router, Schema
 from ninja import Status as Answer
 
-from caredesk.apikit import MAX_ID, Cursor, Id, In, Limit, keyset_page, responses
+from caredesk.apikit import MAX_ID, Cursor, Id, In, Limit, keyset_page, responses, utc
 from caredesk.customers import services
 from caredesk.customers.models import Customer, IdentityKind, Organisation
 from caredesk.people.selectors import agent_of, customer_filter
 
 router = Router(tags=["customers"])
+MAX_WORDS = 5  # `q` words; each is one more join, so a long query stays cheap
 
 
 class IdentityOut(Schema):
@@ -78,9 +79,31 @@ def _customer(request: HttpRequest, customer_id: int) -> Customer:
 
 @router.get("/customers", response=responses({200: list[CustomerOut]}, 400, 403, 422))
 def customer_list(
-    request: HttpRequest, response: HttpResponse, limit: Limit = 50, cursor: Cursor = None
+    request: HttpRequest,
+    response: HttpResponse,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    q: QueryEx[str, P(max_length=200)] = "",
+    organisation: QueryEx[int | None, P(ge=1, le=MAX_ID)] = None,
+    updated_since: datetime | None = None,
 ) -> Any:
-    qs = _visible(request).prefetch_related("identities")
+    """Customers of the conversations you may see, oldest first. `q` finds words in the name,
+    the e-mail addresses and the organisation's name; `updated_since` keeps the customers added,
+    or with conversation activity, at or after that time (customers keep no change time of their
+    own). More pages: follow the `Link: rel="next"` header, which keeps the filters."""
+    qs = _visible(request)
+    if organisation is not None:
+        qs = qs.filter(organisation_id=organisation)
+    since = utc(updated_since, field="updated_since")
+    if since is not None:
+        qs = qs.filter(Q(created_at__gte=since) | Q(conversations__last_message_at__gte=since))
+    for word in q.split()[:MAX_WORDS]:
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(identities__kind=IdentityKind.EMAIL, identities__value__icontains=word)
+            | Q(organisation__name__icontains=word)
+        )
+    qs = qs.prefetch_related("identities")
     return keyset_page(qs, request=request, response=response, limit=limit, cursor=cursor)
 
 

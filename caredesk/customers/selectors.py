@@ -22,3 +22,9 @@ def email_awaits_verification(user: User) -> bool:
 def user_by_email(email: str) -> User | None:
     """The login with this address, if any (addresses are stored lower-case)."""
     return User.objects.filter(email=email.strip().lower()).first()
+
+
+def customer_identities(customer: Customer) -> list[Identity]:
+    """Every way we know the customer (e-mail addresses first), for their page."""
+    order = {kind: i for i, kind in enumerate(IdentityKind.values)}
+    return sorted(customer.identities.all(), key=lambda i: (order.get(i.kind, 99), i.value))

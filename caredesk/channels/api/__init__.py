@@ -24,6 +24,7 @@ from caredesk.channels.webhooks.api import router as webhooks_router
 from caredesk.conversations.api import empathy as empathy_api
 from caredesk.conversations.api import router as conversations_router
 from caredesk.customers.api import router as customers_router
+from caredesk.insights.api import router as insights_router
 from caredesk.people.api import router as people_router
 
 api = NinjaAPI(
@@ -50,6 +51,7 @@ ROUTERS: list[tuple[str, Router, Sequence[object] | None]] = [
     ("", customers_router, None),
     ("", people_router, None),
     ("", webhooks_router, None),
+    ("", insights_router, READ_AUTH),  # reads only: a read-only token may use it
 ]
 
 for prefix, router, auth in ROUTERS:

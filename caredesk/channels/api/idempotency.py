@@ -5,17 +5,19 @@ request sent at once never both write: the second gets a 409 until the first has
 success (2xx) is stored with a hash of the method, path and body; the same key with the same
 request replays it (with `Idempotent-Replayed: true`), the same key with a different request is a
 422. An error is not stored: the reservation is dropped and the client may retry with the key.
-A key lives `KEEP` (a day, as Stripe's do); after that the same key is a new request.
+A key lives `CAREDESK_IDEMPOTENCY_KEY_HOURS` (a day by default, as Stripe's do); after that the same
+key is a new request, and `idempotency_keys_expire` (a periodic task) deletes it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -26,7 +28,26 @@ from caredesk.people.models import ApiToken
 
 HEADER = "Idempotency-Key"
 MAX_KEY_CHARS = 255
-KEEP = timedelta(hours=24)
+EXPIRE_BATCH = 5_000  # rows per delete: a big backlog never holds the write lock for long
+
+
+def _keep() -> timedelta:
+    return timedelta(hours=settings.CAREDESK_IDEMPOTENCY_KEY_HOURS)
+
+
+def idempotency_keys_expire(*, now: datetime | None = None) -> int:
+    """Delete the keys older than their time to live, in short batches; how many went."""
+    cutoff = (now or timezone.now()) - _keep()
+    deleted = 0
+    while True:
+        batch = list(
+            IdempotencyKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
+                :EXPIRE_BATCH
+            ]
+        )
+        if not batch:
+            return deleted
+        deleted += IdempotencyKey.objects.filter(pk__in=batch).delete()[0]
 
 
 def _caller(request: HttpRequest) -> Any:
@@ -71,7 +92,7 @@ def _keyed(
     now = timezone.now()
     try:
         with transaction.atomic():
-            IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=now - KEEP).delete()
+            IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=now - _keep()).delete()
             row = IdempotencyKey.objects.create(
                 user=user,
                 key=key,

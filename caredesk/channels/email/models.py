@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from caredesk.conversations.models import Conversation, Message
+from caredesk.conversations.models import Conversation, Delivery, Message
 
 
 class InboundStatus(models.TextChoices):
@@ -66,3 +66,40 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.status})"
+
+
+class NotificationKind(models.TextChoices):
+    CONFIRMATION = "confirmation", "Portal confirmation"
+    LEADS_ALERT = "leads_alert", "Leads' urgent alert"
+    AGENT_NOTIFICATION = "agent_notice", "Agent's notification"
+
+
+class OutboundNotification(models.Model):
+    """A mail the desk writes by itself (the portal's confirmation, the leads' alert) and where
+    its delivery stands. The mail is written once, when first tried, with its Message-ID: every
+    retry, by the task or by a lead's hand, sends the same mail, and a final failure stays here
+    for leads to see (at /desk/mail/notifications/) instead of only in a log."""
+
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The task that first tried it (`huey` keeps a task's id across its retries), so a retry
+    # finds this row instead of writing a second mail.
+    key = models.CharField(max_length=64, unique=True)
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    headers = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.conversation_id} ({self.status})"

@@ -4,7 +4,9 @@ Every mail leaves from the worker (`channels/email/tasks.py`) through Django's e
 SMTP in production, the demo's mailbox in the demo — never from a request, and is retried with
 backoff when the server is down. A reply's delivery state lives on its `Message`
 (`delivery_status`, `delivery_error`, `delivery_attempts`, `delivered_at`), so the desk shows a
-reply that has not reached the customer, and a lead or its author can send it again.
+reply that has not reached the customer, and a lead or its author can send it again. The desk's
+own notifications (the portal's confirmation, the leads' alert) keep theirs on an
+`OutboundNotification` row, listed for leads at /desk/mail/notifications/ and sent again from there.
 
 Each mail carries what lets the customer's answer find its way back (`inbound` threads by them):
 a Message-ID on the desk's domain (a reply's is stored in `Message.external_id` before the first
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from email.utils import make_msgid
 
@@ -23,11 +27,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from caredesk import jobs
+from caredesk.channels.email.models import NotificationKind, OutboundNotification
 from caredesk.channels.email.parse import SYNTHETIC_DOMAIN
+from caredesk.conversations.lifecycle import CARE_MESSAGES
 from caredesk.conversations.models import (
     Channel,
     Conversation,
@@ -36,7 +42,7 @@ from caredesk.conversations.models import (
     Event,
     Message,
 )
-from caredesk.people.models import Agent, Role, User
+from caredesk.people.models import Agent, Role, Severity, User
 from caredesk.people.selectors import agent_of
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,8 @@ log = logging.getLogger(__name__)
 DELIVER = "email.deliver"
 # Published (with `conversation`) when a new conversation's confirmation should be sent.
 CONFIRM = "email.confirm"
+# Published (with `notification`) when a stored notification should be sent again by hand.
+NOTIFY = "email.notify"
 
 # A Message-ID as stored in `external_id` (with or without its angle brackets); ids from other
 # channels (an API client's "crm-123") are not e-mail ids and are left out of References.
@@ -59,6 +67,10 @@ MAIL_WITHIN = timedelta(hours=1)
 
 # A reply queued this long ago and never tried lost its enqueue; the sweep queues it again.
 LOST_AFTER = timedelta(minutes=10)
+# An attempt claimed this long ago and never ended is a worker killed mid-send: no send runs
+# this long (EMAIL_TIMEOUT is 30 s), and it is longer than the whole retry schedule (about a
+# quarter of an hour), so the normal path has always ended (or rescheduled) its attempt by then.
+STUCK_AFTER = timedelta(minutes=20)
 
 # What a failed attempt keeps of the error: enough to act on, never a whole traceback.
 ERROR_CHARS = 500
@@ -167,16 +179,25 @@ def message_delivery_queue(*, message_id: int) -> bool:
     return True
 
 
-def lost_deliveries_requeue(*, older_than: timedelta = LOST_AFTER, limit: int = 500) -> int:
+def lost_deliveries_requeue(
+    *,
+    older_than: timedelta = LOST_AFTER,
+    stuck_after: timedelta = STUCK_AFTER,
+    limit: int = 500,
+) -> int:
     """Publish again the replies queued long ago and never tried: their enqueue was lost (a
-    worker's queue wiped, a crash between commit and enqueue). A duplicate is harmless: an
-    attempt is claimed before it sends. Returns how many were queued again."""
+    worker's queue wiped, a crash between commit and enqueue); and those whose attempt was
+    claimed long ago and never ended: the worker was killed during the send, and its task died
+    with it. A duplicate is harmless: an attempt is claimed before it sends, and a claim still
+    fresh is left to its sender. Returns how many were queued again."""
+    now = timezone.now()
+    lost = Q(delivery_status=Delivery.QUEUED, delivery_attempts=0, created_at__lt=now - older_than)
+    stuck = Q(
+        delivery_status__in=(Delivery.QUEUED, Delivery.RETRYING),
+        delivery_claimed_at__lt=now - stuck_after,
+    )
     ids = list(
-        Message.objects.filter(
-            delivery_status=Delivery.QUEUED,
-            delivery_attempts=0,
-            created_at__lt=timezone.now() - older_than,
-        )
+        Message.objects.filter(lost | stuck)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -185,10 +206,25 @@ def lost_deliveries_requeue(*, older_than: timedelta = LOST_AFTER, limit: int = 
     return len(ids)
 
 
+def written_by_the_desk(message: Message) -> bool:
+    """A message the desk wrote by itself (a status update, a closing message: its event names
+    it), not a person's reply."""
+    return message.author_id is None and (
+        Event.objects.filter(
+            conversation_id=message.conversation_id,
+            kind__in=CARE_MESSAGES,
+            data__message=message.pk,
+        ).exists()
+    )
+
+
 def reply_mail(message: Message) -> EmailMultiAlternatives:
-    """The e-mail of an agent's reply: text and its sanitized HTML, the attachments, threaded."""
+    """The e-mail of an outbound message: text and its sanitized HTML, the attachments,
+    threaded; one the desk wrote by itself is marked so, like its notifications (RFC 3834), so
+    that auto-responders do not answer it and the customer's mail rules can tell it apart."""
     conversation = message.conversation
     desk = desk_address()
+    automatic = {"Auto-Submitted": "auto-generated"} if written_by_the_desk(message) else {}
     mail = EmailMultiAlternatives(
         subject=token_subject(conversation.subject, conversation.pk, prefix="Re: "),
         body=message.text,
@@ -198,6 +234,7 @@ def reply_mail(message: Message) -> EmailMultiAlternatives:
         headers={
             "Message-ID": _bracketed(message.external_id),
             **threading_headers(thread_ids(conversation, before=message)),
+            **automatic,
         },
     )
     if message.html:
@@ -210,9 +247,11 @@ def reply_mail(message: Message) -> EmailMultiAlternatives:
 
 def message_deliver(*, message_id: int, final: bool) -> str:
     """One attempt to send a queued reply. The attempt is claimed first (a second worker given
-    the same message sends nothing), the mail is sent outside any transaction, and the outcome
-    is stored: sent; retrying (raises `NotDelivered`, so the task tries again later); or, when
-    `final`, failed with the reason — never dropped silently. Returns the new state."""
+    the same message sends nothing, even after the claim: a claim younger than `STUCK_AFTER` is
+    a send still running), the mail is sent outside any transaction, and the outcome is stored
+    with the claim cleared: sent; retrying (raises `NotDelivered`, so the task tries again
+    later); or, when `final`, failed with the reason — never dropped silently. Returns the new
+    state."""
     found = (
         Message.objects.filter(pk=message_id, direction=Direction.OUTBOUND)
         .values_list("delivery_status", "delivery_attempts")
@@ -221,9 +260,12 @@ def message_deliver(*, message_id: int, final: bool) -> str:
     if found is None or found[0] not in (Delivery.QUEUED, Delivery.RETRYING):
         return found[0] if found else ""  # gone, sent already, or never meant to be mailed
     status, attempts = found
-    claimed = Message.objects.filter(
-        pk=message_id, delivery_status=status, delivery_attempts=attempts
-    ).update(delivery_attempts=F("delivery_attempts") + 1)
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, delivery_status=status, delivery_attempts=attempts)
+        .filter(Q(delivery_claimed_at__isnull=True) | Q(delivery_claimed_at__lt=now - STUCK_AFTER))
+        .update(delivery_attempts=F("delivery_attempts") + 1, delivery_claimed_at=now)
+    )
     if not claimed:
         return status  # another worker is on this very attempt
     message = Message.objects.select_related("conversation__customer").get(pk=message_id)
@@ -232,7 +274,9 @@ def message_deliver(*, message_id: int, final: bool) -> str:
     except Exception as exc:
         outcome = Delivery.FAILED if final else Delivery.RETRYING
         reason = _reason(exc)
-        Message.objects.filter(pk=message_id).update(delivery_status=outcome, delivery_error=reason)
+        Message.objects.filter(pk=message_id).update(
+            delivery_status=outcome, delivery_error=reason, delivery_claimed_at=None
+        )
         if final:
             log.error(
                 "reply %s to #%s not delivered: %s", message_id, message.conversation_id, reason
@@ -240,7 +284,10 @@ def message_deliver(*, message_id: int, final: bool) -> str:
             return outcome
         raise NotDelivered(reason) from exc
     Message.objects.filter(pk=message_id).update(
-        delivery_status=Delivery.SENT, delivery_error="", delivered_at=timezone.now()
+        delivery_status=Delivery.SENT,
+        delivery_error="",
+        delivered_at=timezone.now(),
+        delivery_claimed_at=None,
     )
     return Delivery.SENT
 
@@ -310,25 +357,27 @@ def confirmation_queue_on_event(*, conversation: int, event: int, kind: str) -> 
     jobs.publish(CONFIRM, conversation=conversation)
 
 
-def confirmation_send(*, conversation_id: int) -> bool:
-    """Send the confirmation of a new conversation, if it gets one; raises if the server fails."""
+def confirmation_send(*, conversation_id: int, key: str = "", final: bool = True) -> str:
+    """One attempt at a new conversation's confirmation, if it gets one (see
+    `notification_deliver`); "" when it gets none."""
     conversation = (
         Conversation.objects.select_related("customer")
         .prefetch_related("customer__identities")
         .filter(pk=conversation_id)
         .first()
     )
-    if conversation is None:
-        return False
-    mail = confirmation_mail(conversation)
-    if mail is None:
-        return False
-    mail_send(mail)
-    return True
+    return _notification_try(
+        NotificationKind.CONFIRMATION,
+        conversation,
+        confirmation_mail if conversation is not None else None,
+        key=key,
+        final=final,
+    )
 
 
 def leads_alert_mail(conversation: Conversation) -> EmailMessage | None:
-    """Tell every lead at once about a conversation a risk made urgent, so it never goes public."""
+    """Tell every lead at once about a conversation a risk escalated (made urgent, or a customer
+    about to leave), so it never goes public or quietly lost."""
     leads = list(
         Agent.objects.filter(role__in=(Role.LEAD, Role.ADMIN), user__is_active=True)
         .exclude(user__email="")
@@ -337,22 +386,113 @@ def leads_alert_mail(conversation: Conversation) -> EmailMessage | None:
     if not leads:
         return None
     signals = ", ".join(s.replace("_", " ") for s in conversation.signals) or "risk"
+    if conversation.severity >= Severity.URGENT:
+        what = f"was raised to urgent ({signals}).\nAny agent may take it"
+    else:  # a signal that escalates at once below Urgent (churn intent)
+        what = f"was escalated ({signals}).\nIts team may take it"
     body = (
-        f"{conversation.customer.name}'s conversation #{conversation.pk} was raised to urgent "
-        f"({signals}).\nAny agent may take it; please make sure someone does now.\n\n"
-        f"{conversation.get_absolute_url()}\n"
+        f"{conversation.customer.name}'s conversation #{conversation.pk} {what}; please make "
+        f"sure someone does now.\n\n{conversation.get_absolute_url()}\n"
     )
     return _notification(
         f"[Caredesk] Urgent: #{conversation.pk} {conversation.subject}", body, leads
     )
 
 
-def leads_alert_send(*, conversation_id: int) -> bool:
+def leads_alert_send(*, conversation_id: int, key: str = "", final: bool = True) -> str:
+    """One attempt at the leads' alert of an urgent conversation (see `notification_deliver`)."""
     conversation = (
         Conversation.objects.select_related("customer").filter(pk=conversation_id).first()
     )
-    mail = leads_alert_mail(conversation) if conversation is not None else None
-    if mail is None:
-        return False
-    mail_send(mail)
-    return True
+    return _notification_try(
+        NotificationKind.LEADS_ALERT,
+        conversation,
+        leads_alert_mail if conversation is not None else None,
+        key=key,
+        final=final,
+    )
+
+
+# --- The notifications' delivery state: stored, shown to leads, sent again by hand --------------
+
+
+def _notification_try(
+    kind: str,
+    conversation: Conversation | None,
+    write: Callable[[Conversation], EmailMessage | None] | None,
+    *,
+    key: str,
+    final: bool,
+) -> str:
+    """The notification a task's `key` names (written now on its first attempt), then one
+    attempt to send it; "" when there is nothing to send."""
+    key = key or uuid.uuid4().hex
+    found = OutboundNotification.objects.filter(key=key).first()
+    if found is None:
+        mail = write(conversation) if write is not None and conversation is not None else None
+        if mail is None:
+            return ""
+        found, _ = OutboundNotification.objects.get_or_create(
+            key=key,
+            defaults={
+                "kind": kind,
+                "conversation": conversation,
+                "recipients": list(mail.to),
+                "subject": str(mail.subject)[:300],
+                "body": mail.body,
+                "headers": dict(mail.extra_headers),
+                "created_at": timezone.now(),
+            },
+        )
+    return notification_deliver(notification_id=found.pk, final=final)
+
+
+def notification_deliver(*, notification_id: int, final: bool) -> str:
+    """One attempt to send a stored notification, claimed first like a reply's (a second worker
+    sends nothing); the outcome is stored: sent, retrying (raises `NotDelivered` so the task
+    tries again) or, when `final`, failed with the reason for the leads' page."""
+    found = (
+        OutboundNotification.objects.filter(pk=notification_id)
+        .values_list("status", "attempts")
+        .first()
+    )
+    if found is None or found[0] not in (Delivery.QUEUED, Delivery.RETRYING):
+        return found[0] if found else ""
+    status, attempts = found
+    rows = OutboundNotification.objects.filter(pk=notification_id)
+    if not rows.filter(status=status, attempts=attempts).update(attempts=F("attempts") + 1):
+        return status  # another worker is on this very attempt
+    notification = OutboundNotification.objects.get(pk=notification_id)
+    mail = _notification(notification.subject, notification.body, list(notification.recipients))
+    mail.extra_headers = dict(notification.headers)  # the same Message-ID on every attempt
+    try:
+        mail_send(mail)
+    except Exception as exc:
+        outcome = Delivery.FAILED if final else Delivery.RETRYING
+        reason = _reason(exc)
+        rows.update(status=outcome, error=reason)
+        if final:
+            log.error(
+                "%s for #%s not delivered: %s",
+                notification.get_kind_display(),
+                notification.conversation_id,
+                reason,
+            )
+            return outcome
+        raise NotDelivered(reason) from exc
+    rows.update(status=Delivery.SENT, error="", sent_at=timezone.now())
+    return Delivery.SENT
+
+
+def notification_retry(*, notification: OutboundNotification, user: User) -> None:
+    """A lead sends a notification that has not gone out again, by hand (the same mail)."""
+    agent: Agent | None = agent_of(user)
+    if agent is None or agent.role not in (Role.LEAD, Role.ADMIN):
+        raise PermissionDenied("Only leads send the desk's notifications again.")
+    with transaction.atomic():
+        locked = OutboundNotification.objects.select_for_update().get(pk=notification.pk)
+        if locked.status == Delivery.SENT:
+            raise ValidationError("This mail has been delivered already.")
+        locked.status, locked.error = Delivery.QUEUED, ""
+        locked.save(update_fields=["status", "error"])
+        jobs.publish(NOTIFY, notification=locked.pk)

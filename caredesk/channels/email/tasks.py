@@ -2,7 +2,7 @@
 
 A mail server that is down or slow is waited out with backoff (30 s, 1, 2, 4, 8 minutes: about a
 quarter of an hour in all) rather than failing a request. A reply's last failure is stored on its
-message and shown on the desk; a notification's is logged as an error.
+message and shown on the desk; a notification's on its `OutboundNotification`, shown to leads.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from caredesk import jobs
-from caredesk.channels.email import outbound
+from caredesk.channels.email import agent_mail, outbound
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,29 @@ def message_deliver_task(message: int, task: Any = None) -> str:
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
-def confirmation_send_task(conversation: int, task: Any = None) -> bool:
-    return _noted(outbound.confirmation_send, task, conversation_id=conversation)
+def confirmation_send_task(conversation: int, task: Any = None) -> str:
+    return outbound.confirmation_send(
+        conversation_id=conversation, key=_key(task), final=_last_try(task)
+    )
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
-def notify_leads_task(conversation: int, task: Any = None) -> bool:
-    return _noted(outbound.leads_alert_send, task, conversation_id=conversation)
+def notify_leads_task(conversation: int, task: Any = None) -> str:
+    return outbound.leads_alert_send(
+        conversation_id=conversation, key=_key(task), final=_last_try(task)
+    )
+
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
+def notification_deliver_task(notification: int, task: Any = None) -> str:
+    """A notification a lead sends again by hand."""
+    return outbound.notification_deliver(notification_id=notification, final=_last_try(task))
+
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
+def agent_notification_task(notification: int, task: Any = None) -> str:
+    """An agent's desk notification by e-mail (agents who chose it)."""
+    return agent_mail.agent_notification_send(notification_id=notification, final=_last_try(task))
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -48,13 +64,10 @@ def requeue_lost_deliveries() -> None:
     outbound.lost_deliveries_requeue()
 
 
-def _noted(send: Any, task: Any, **kwargs: Any) -> bool:
-    try:
-        return bool(send(**kwargs))
-    except Exception:
-        if _last_try(task):
-            log.error("%s(%s) gave up: the mail was not delivered", send.__name__, kwargs)
-        raise
+def _key(task: Any) -> str:
+    """Huey keeps a task's id across its retries: each retry finds the notification its first
+    attempt stored, instead of writing the mail again."""
+    return str(task.id) if task is not None else ""
 
 
 def jobs_subscribe() -> None:
@@ -63,4 +76,6 @@ def jobs_subscribe() -> None:
     jobs.subscribe("event.created", outbound.confirmation_queue_on_event)
     jobs.subscribe(outbound.CONFIRM, confirmation_send_task)
     jobs.subscribe(outbound.DELIVER, message_deliver_task)
+    jobs.subscribe(outbound.NOTIFY, notification_deliver_task)
     jobs.subscribe(jobs.LEADS_ALERT, notify_leads_task)
+    jobs.subscribe(jobs.NOTIFICATION_MAIL, agent_notification_task)

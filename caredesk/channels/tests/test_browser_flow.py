@@ -13,6 +13,7 @@ from caredesk.people.tests.factories import AgentFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+# size: one customer's whole journey through two agents, in numbered steps; it is the point.
 def test_customer_to_agent_to_agent_and_back(open_browser: Any, customer: Any, team: Team) -> None:
     first = AgentFactory.create(teams=[team], user__first_name="Ana", user__last_name="Silva")
     second = AgentFactory.create(teams=[team], user__first_name="Ben", user__last_name="Okafor")
@@ -40,8 +41,8 @@ def test_customer_to_agent_to_agent_and_back(open_browser: Any, customer: Any, t
     ana.page.wait_for_selector("h1:has-text('Charged twice')")
     ana.page.select_option("#to-agent", str(second.pk))
     ana.page.click("#transfer-btn")  # no note: refused, nothing lost
-    ana.page.wait_for_selector("#action-error")
-    assert "handoff note" in ana.page.inner_text("#action-error")
+    ana.page.wait_for_selector("#transfer-error")
+    assert "handoff note" in ana.page.inner_text("#transfer-error")
     ana.shot("2a-transfer-refused-without-note")
     ana.page.select_option("#to-agent", str(second.pk))
     ana.page.fill("#handoff-note", "Duplicate charge confirmed in Stripe; Ben please refund one.")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from caredesk.channels.csv_import import csv_import_text
+from caredesk.channels.csv_jobs import csv_import_run, csv_import_start
+from caredesk.channels.csv_models import CsvImport, ImportedRow, ImportState
 from caredesk.cli import main as caredesk
 from caredesk.conftest import login
 from caredesk.conversations.models import Conversation, Direction, EventKind, Message, Status
@@ -111,17 +117,115 @@ def test_the_command_shows_progress_and_the_report(
     assert caredesk(["import", "people", str(path)]) == 2
 
 
-def test_a_lead_imports_on_the_upload_page(lead: Agent, agent: Agent, customer: Customer) -> None:
+def test_a_lead_uploads_and_the_worker_imports_while_the_page_polls(
+    lead: Agent,
+    agent: Agent,
+    customer: Customer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     client = login(Client(), lead.user.email)
     upload = SimpleUploadedFile("h.csv", sample(agent.user.email, customer.user.email).encode())
-    response = client.post(reverse("csv:import"), {"file": upload})
-    assert response.status_code == 200
-    assert (
-        b"Imported 6 rows" in response.content and b"direction must be one of" in response.content
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(reverse("csv:import"), {"file": upload})
+    record = CsvImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("csv:import_detail", kwargs={"pk": record.pk})
+    assert (record.state, record.rows_total, record.rows_done) == (ImportState.QUEUED, 11, 0)
+    assert not Message.objects.exists()  # nothing imported inside the request
+
+    waiting = client.get(response["Location"]).content.decode()
+    progress = reverse("csv:import_progress", kwargs={"pk": record.pk})
+    assert f'hx-get="{progress}"' in waiting and 'hx-trigger="every 1s"' in waiting
+    assert '<progress id="import-bar" max="11" value="0">' in waiting
+    assert "<script" not in waiting.split("<main", 1)[-1]  # CSP: the page polls by attributes
+
+    for callback in queued:  # the commit: the worker (in-process in tests) runs the import
+        callback()
+    record.refresh_from_db()
+    assert (record.state, record.rows_done, record.rows_created, record.rows_failed) == (
+        ImportState.DONE,
+        11,
+        6,
+        5,
     )
+    done = client.get(progress).content.decode()
+    assert "hx-trigger" not in done  # finished: the page stops polling
+    assert '<progress id="import-bar" max="11" value="11">' in done
+    assert "Imported 6 rows" in done and "direction must be one of" in done
+    assert "<td>7</td>" in done
+    assert "h.csv" in client.get(reverse("csv:import")).content.decode()  # the recent imports
+
+
+def test_the_upload_page_refuses_a_bad_file_whole_and_stores_nothing(lead: Agent) -> None:
+    client = login(Client(), lead.user.email)
     latin1 = SimpleUploadedFile(
         "h.csv",
         (HEADER + "x,Y,z@example.test,Zoë,Hi,2025-01-01,customer,,é,,,\n").encode("latin-1"),
     )
     refused = client.post(reverse("csv:import"), {"file": latin1})
     assert refused.status_code == 400 and b"not UTF-8" in refused.content
+    headless = SimpleUploadedFile("h.csv", b"conversation,text\nA,hello\n")
+    refused = client.post(reverse("csv:import"), {"file": headless})
+    assert refused.status_code == 400 and b"lacks these columns" in refused.content
+    assert not CsvImport.objects.exists()
+
+
+def test_an_import_run_again_after_a_crash_skips_what_it_had_imported(
+    agent: Agent,
+    customer: Customer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    text = sample(agent.user.email, customer.user.email)
+    with django_capture_on_commit_callbacks(execute=True):
+        record = csv_import_start(raw=text.encode(), file_name="h.csv", user=None)
+    record.refresh_from_db()
+    assert (record.state, record.rows_created) == (ImportState.DONE, 6)
+    CsvImport.objects.filter(pk=record.pk).update(state=ImportState.RUNNING)  # as if killed
+    again = csv_import_run(csv_import_id=record.pk)
+    assert (again.rows_created, again.rows_skipped, again.rows_failed) == (0, 6, 5)
+    assert Conversation.objects.filter(subject="Kettle broken").get().messages.count() == 5
+
+
+@contextmanager
+def imported_rows_refused(external_id: str) -> Iterator[None]:
+    """A real database trigger that refuses one row's `ImportedRow`: the failure between a row's
+    message and its record that a crash would cause."""
+    table = ImportedRow._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_row() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; "
+                "END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} FOR EACH ROW "
+                f"WHEN (NEW.external_id = '{external_id}') EXECUTE FUNCTION refuse_row()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} "
+                f"WHEN NEW.external_id = '{external_id}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER refuse_row ON {table}")
+                cursor.execute("DROP FUNCTION refuse_row()")
+            else:
+                cursor.execute("DROP TRIGGER refuse_row")
+
+
+def test_a_row_and_its_record_are_one_transaction(agent: Agent, customer: Customer) -> None:
+    text = sample(agent.user.email, customer.user.email)
+    with imported_rows_refused("a4"):
+        first = csv_import_text(text)
+    assert "could not be stored" in dict(first.errors)[5]
+    assert not Message.objects.filter(external_id="csv:a4").exists()  # the message went too
+    assert first.created == 5
+    again = csv_import_text(text)
+    assert (again.created, again.skipped) == (1, 5)
+    assert Message.objects.filter(external_id="csv:a4").count() == 1

@@ -29,3 +29,14 @@ class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
         if create:
             value = extracted or (obj.user.email if obj.user else f"c{obj.pk}@example.test")
             Identity.objects.create(customer=obj, kind=IdentityKind.EMAIL, value=value)
+
+
+class IdentityFactory(factory.django.DjangoModelFactory[Identity]):
+    """A further way to recognise a customer (the CustomerFactory already adds their email)."""
+
+    class Meta:
+        model = Identity
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = IdentityKind.EXTERNAL
+    value = factory.Sequence(lambda n: f"crm-{n}")

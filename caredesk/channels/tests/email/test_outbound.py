@@ -24,8 +24,8 @@ from caredesk.channels.email import outbound
 from caredesk.channels.email import tasks as mail_tasks
 from caredesk.channels.email.parse import synthetic_message_id
 from caredesk.conftest import login
-from caredesk.conversations.models import Channel, Conversation, Delivery, Message
-from caredesk.conversations.services import customer_message_add, reply_send
+from caredesk.conversations.models import Channel, Conversation, Delivery, EventKind, Message
+from caredesk.conversations.services import care_message_send, customer_message_add, reply_send
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.people.models import Agent
 from caredesk.tests.ports import free_port
@@ -108,6 +108,7 @@ def test_the_agents_reply_arrives_threaded_with_text_html_and_attachment(
     assert mail["In-Reply-To"] == SECOND_ID
     assert mail["References"].split() == [FIRST_ID, SECOND_ID]
     assert mail["From"] == mail["Reply-To"] == "support@desk.example.com"
+    assert mail["Auto-Submitted"] is None  # a person wrote it: auto-responders may answer
     text = mail.get_body(preferencelist=("plain",))
     html = mail.get_body(preferencelist=("html",))
     assert text is not None and "clean the *fuser*" in text.get_content()
@@ -263,6 +264,80 @@ def test_a_reply_whose_enqueue_was_lost_is_sent_by_the_sweep(
     (mail,) = smtp_server.mails
     reply.refresh_from_db()
     assert reply.delivery_status == Delivery.SENT and mail["Message-ID"] == reply.external_id
+
+
+def test_a_reply_whose_worker_died_mid_send_is_sent_by_the_sweep_once(
+    smtp_server: Capture, agent: Agent, team: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    conversation = email_conversation(team)
+    with django_capture_on_commit_callbacks(execute=False):  # the worker takes it below
+        reply = reply_send(conversation=conversation, agent=agent, text="Fixed now.")
+    outbound.message_delivery_queue(message_id=reply.pk)
+    # What a worker killed during the SMTP send leaves: its attempt claimed, no outcome, and
+    # its task gone with it.
+    claimed = timezone.now() - timedelta(minutes=2)
+    Message.objects.filter(pk=reply.pk).update(delivery_attempts=1, delivery_claimed_at=claimed)
+    with django_capture_on_commit_callbacks(execute=True):
+        # While the claim is fresh the send may still be running: nothing is queued again, and
+        # a second task given the message sends nothing.
+        assert outbound.lost_deliveries_requeue(older_than=timedelta(0)) == 0
+        assert outbound.message_deliver(message_id=reply.pk, final=False) == Delivery.QUEUED
+        assert smtp_server.mails == []
+        Message.objects.filter(pk=reply.pk).update(
+            delivery_claimed_at=timezone.now() - outbound.STUCK_AFTER - timedelta(minutes=1)
+        )
+        assert outbound.lost_deliveries_requeue() == 1
+    (mail,) = smtp_server.mails
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.SENT and mail["Message-ID"] == reply.external_id
+    assert reply.delivery_attempts == 2 and reply.delivery_claimed_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbound.lost_deliveries_requeue(stuck_after=timedelta(0)) == 0
+    assert len(smtp_server.mails) == 1
+
+
+def test_the_sweep_leaves_the_normal_retry_path_alone(
+    settings: Any, agent: Agent, team: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A failed attempt ends its claim: its retry is Huey's (scheduled with backoff), and the
+    sweep, however short its windows, never adds a second one."""
+    from datetime import timedelta
+
+    HUEY.storage.flush_schedule()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    conversation = email_conversation(team)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = reply_send(conversation=conversation, agent=agent, text="We are on it.")
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.RETRYING and reply.delivery_attempts == 1
+    assert reply.delivery_claimed_at is None
+    swept = outbound.lost_deliveries_requeue(older_than=timedelta(0), stuck_after=timedelta(0))
+    assert swept == 0
+    assert HUEY.scheduled_count() == 1  # only Huey's own retry
+    HUEY.storage.flush_schedule()
+
+
+def test_a_message_the_desk_sends_by_itself_is_marked_automatic(
+    smtp_server: Capture, team: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A status update reaches the customer's server as auto-generated mail (RFC 3834), like
+    the desk's notifications, so an out-of-office answer does not come back to the desk."""
+    conversation = email_conversation(team)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = care_message_send(
+            conversation=conversation,
+            kind=EventKind.UPDATE_SENT,
+            text="We are still on it; you will hear from us again by tomorrow.",
+        )
+        outbound.message_delivery_queue(message_id=message.pk)
+    (mail,) = smtp_server.mails
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["In-Reply-To"] == SECOND_ID  # still threaded like a reply
 
 
 def test_an_id_the_desk_made_up_is_never_quoted_back_to_the_customer() -> None:
