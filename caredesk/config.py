@@ -154,28 +154,47 @@ class Config:
     desk_addresses: list[str]
     email_max_bytes: int
     imap_url: str
+    # An API `Idempotency-Key` is kept this many hours; then a periodic task deletes it and the same
+    # key is a new request.
+    idempotency_key_hours: int
+    # Where customers reach the desk (scheme, host, port): the links in the desk's own e-mails
+    # (a closing message's rating link) start with it.
+    public_url: str = "http://127.0.0.1:8000"
 
 
-def load() -> Config:
-    data_dir = Path(os.environ.get("CAREDESK_DATA_DIR", REPO_ROOT / "data")).resolve()
-    debug = _bool("CAREDESK_DEBUG", False)
+def _secret_key(data_dir: Path) -> str:
+    """The configured key, or a per-install key kept in the data folder: safe defaults without a
+    setup step."""
     secret = os.environ.get("CAREDESK_SECRET_KEY", "")
-    if not secret:
-        # A per-install key kept in the data folder: safe defaults without a setup step.
-        data_dir.mkdir(parents=True, exist_ok=True)
-        key_file = data_dir / "secret_key"
-        if not key_file.exists():
-            import secrets
+    if secret:
+        return secret
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        import secrets
 
-            key_file.write_text(secrets.token_urlsafe(50))
-            key_file.chmod(0o600)
-        secret = key_file.read_text().strip()
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _production(*, debug: bool, secret: str) -> bool:
+    """Whether this is production; refuses to start with a setting that is unsafe there."""
     production = _bool("CAREDESK_PRODUCTION", False)
     if production:
         _check_production(debug=debug, secret=secret)
         if os.environ.get("CAREDESK_DEMO_MAILBOX"):
             # The demo mailbox shows every mail the desk sends (sign-up and reset links) to anyone.
             raise ImproperlyConfigured("CAREDESK_DEMO_MAILBOX is for the demo, not production")
+    return production
+
+
+# size: one line per setting, a flat table read top to bottom; it grows with every new setting.
+def load() -> Config:
+    data_dir = Path(os.environ.get("CAREDESK_DATA_DIR", REPO_ROOT / "data")).resolve()
+    debug = _bool("CAREDESK_DEBUG", False)
+    secret = _secret_key(data_dir)
+    production = _production(debug=debug, secret=secret)
     hosts = os.environ.get("CAREDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     return Config(
         debug=debug,
@@ -219,4 +238,6 @@ def load() -> Config:
         ],
         email_max_bytes=_positive("CAREDESK_EMAIL_MAX_BYTES", 25 * 1024 * 1024),
         imap_url=os.environ.get("CAREDESK_IMAP_URL", ""),
+        idempotency_key_hours=_positive("CAREDESK_IDEMPOTENCY_KEY_HOURS", 24),
+        public_url=os.environ.get("CAREDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
     )

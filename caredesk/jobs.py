@@ -29,6 +29,7 @@ Handler = Callable[..., object]
 MESSAGE_UNREAD = "message.unread"  # an inbound message the engine will read in the background
 MESSAGE_REFINE = "message.refine"  # an inbound message the refine engine should read again
 LEADS_ALERT = "leads.alert"  # a fresh risk made a conversation urgent: tell the leads now
+NOTIFICATION_MAIL = "notification.mail"  # an agent's notification, to be mailed (their choice)
 
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 

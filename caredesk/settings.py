@@ -60,6 +60,9 @@ AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sections the desk's search adds after conversations and customers (conversations/search.py):
+# apps above conversations plug theirs in here instead of being imported by it.
+SEARCH_SECTIONS = ["caredesk.knowledge.search_section.article_section"]
 # Axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -135,6 +138,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = CONFIG.data_dir / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves `collectstatic` output from here
 STATICFILES_DIRS = [BASE_DIR / "caredesk" / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # The charts' plotly.js, straight from the installed plotly package (works offline).
+    "caredesk.insights.staticfiles.PlotlyFinder",
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = CONFIG.data_dir / "media"
 STORAGES = {
@@ -216,12 +225,14 @@ CAREDESK_EMOTION_REFINE_ENGINE = CONFIG.emotion_refine_engine
 CAREDESK_MINILM_DIR = CONFIG.minilm_dir  # handed to the empathy library, which reads no environment
 CAREDESK_COACH_RULES_FILE = CONFIG.coach_rules_file
 CAREDESK_TASK_AUDIT_LOG = CONFIG.task_audit_log
+CAREDESK_IDEMPOTENCY_KEY_HOURS = CONFIG.idempotency_key_hours
 CAREDESK_WEBHOOK_ALLOW_NETWORKS = CONFIG.webhook_allow_networks
 CAREDESK_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
 CAREDESK_SMTPD = CONFIG.smtpd_addr
 CAREDESK_DESK_ADDRESSES = CONFIG.desk_addresses
 CAREDESK_EMAIL_MAX_BYTES = CONFIG.email_max_bytes
 CAREDESK_IMAP_URL = CONFIG.imap_url
+CAREDESK_PUBLIC_URL = CONFIG.public_url
 
 LOGGING = {
     "version": 1,

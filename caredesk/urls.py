@@ -8,6 +8,7 @@ from caredesk.channels import api as channels_api
 from caredesk.channels import views as channel_views
 from caredesk.channels.api import errors as api_errors
 from caredesk.conversations.urls import coach_urlpatterns
+from caredesk.insights import views as insights_views
 from caredesk.replies.urls import urlpatterns as reply_urlpatterns
 
 urlpatterns = [
@@ -39,11 +40,18 @@ urlpatterns = [
     path("desk/mail/", include("caredesk.channels.email.urls")),
     path("", include("caredesk.channels.email.outbound_urls")),  # /desk/messages/…, /demo/mailbox/
     path("people/", include("caredesk.people.urls")),
+    path("care/", include("caredesk.care.loop_urls")),  # status updates, rating links
+    path("care/sla/", include("caredesk.care.sla_urls")),  # SLA settings, compliance report
+    path("care/at-risk/", include("caredesk.care.outreach_urls")),  # outreach to the unhappy
     # Saved replies and the coach in the reply box share replies/ and the `replies:` names; the
     # coach's views read a conversation, so they live with conversations and join here.
     path("replies/", include(([*reply_urlpatterns, *coach_urlpatterns], "replies"))),
+    path("help/", include("caredesk.knowledge.help_urls")),  # public: no login
+    path("knowledge/", include("caredesk.knowledge.urls")),
     path("webhooks/", include("caredesk.channels.webhooks.urls")),
     path("csv/", include("caredesk.channels.csv_urls")),
+    path("insights/", include("caredesk.insights.urls")),
+    path("reports/", insights_views.reports, name="reports"),  # where people look first
     path("api/", channels_api.urls()),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

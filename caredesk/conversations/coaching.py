@@ -48,6 +48,19 @@ def conversation_coach(
     return draft_coach(draft, coach_context(conversation, at=at))
 
 
+def note_nudge(text: str) -> str:
+    """A gentle word from the coach on an internal note, or "" (respect inside the team becomes
+    respect shown to the customer). It never blocks: the note is saved either way."""
+    found = coach(text, None, rules=coach_rules(), audience="note")
+    if not found:
+        return ""
+    first = found[0]
+    quoted = text[first.start : first.end]
+    return (
+        f" A thought from the coach on “{quoted}”: {first.reason} Perhaps: “{first.rewrites[0]}”."
+    )
+
+
 def desk_rules() -> RuleSet:
     """The desk's coach rules as they stand, for a caller that coaches many drafts at once."""
     return coach_rules()

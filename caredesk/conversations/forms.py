@@ -11,6 +11,10 @@ from caredesk.people.models import Agent, Team
 class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea, required=False)
     resolve = forms.BooleanField(required=False)
+    # Collision detection: the latest message the agent's page showed, and their word that they
+    # have looked at what came after it.
+    last_seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    send_anyway = forms.BooleanField(required=False)
 
 
 class NoteForm(forms.Form):

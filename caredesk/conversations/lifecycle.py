@@ -21,7 +21,14 @@ from django.core.exceptions import ValidationError
 from caredesk.conversations.models import DONE_STATUSES, Conversation, EventKind, Status
 from caredesk.customers.models import Customer
 from caredesk.empathy.types import Reading
-from caredesk.people.models import DEFAULT_SIGNAL_POLICY, Agent, Severity, Team, User
+from caredesk.people.models import (
+    DEFAULT_SIGNAL_POLICY,
+    ESCALATING_SIGNALS,
+    Agent,
+    Severity,
+    Team,
+    User,
+)
 
 # Words that say the customer hit technology trouble: the coach then expects an apology.
 TECH_PROBLEM = re.compile(
@@ -121,6 +128,22 @@ def risk_raise(
     return target, f"risk signal: {reasons}"
 
 
+def strongest_signal(policy: Mapping[str, int], signals: Collection[str]) -> str:
+    """The risk signal that calls for the highest severity (ties: the policy's order), or ""."""
+    order = list(policy)
+    ranked = [(policy[s], -order.index(s), s) for s in signals if s in policy]
+    return max(ranked)[2] if ranked else ""
+
+
+def _keep_risk(plan: Plan, signals: Collection[str]) -> None:
+    """The strongest risk the customer raised since the conversation was last opened stays on
+    the inbox row until it is resolved, whatever their next message says."""
+    current = plan.get("risk_signal")
+    strongest = strongest_signal(signal_policy(plan.get("team")), {current, *signals} - {""})
+    if strongest != current:
+        plan.set("risk_signal", strongest)
+
+
 def is_latest(at: datetime, newest_other_inbound_at: datetime | None) -> bool:
     """A message is the one on show unless another inbound message is newer (ties: this one)."""
     return newest_other_inbound_at is None or newest_other_inbound_at <= at
@@ -134,20 +157,34 @@ def _read(
     latest: bool,
     at: datetime,
 ) -> None:
+    standing = plan.get("risk_signal")  # the risk already open before this reading
     if latest:
         plan.set("emotion", reading.emotion)
         plan.set("intensity", round(reading.intensity, 3))
         plan.set("signals", list(reading.signals))
+    _keep_risk(plan, reading.signals)  # latest or not: a risk once said stays open
     # A second reading acts only on signals the first did not have; an older message read late
     # keeps the newest reading on show, but a risk in it still acts.
     fresh = [s for s in reading.signals if s not in known]
     raise_to = risk_raise(plan.get("severity"), signal_policy(plan.get("team")), fresh)
-    if raise_to is None:
+    if raise_to is not None:
+        target, reason = raise_to
+        plan.change("severity", target, EventKind.SEVERITY_CHANGED, None, at, reason=reason[:500])
+        if target >= Severity.URGENT:
+            plan.event(EventKind.ESCALATED, None, at, signals=sorted(fresh), reason=reason)
+            return
+    _escalate_at_once(plan, fresh, standing=standing, at=at)
+
+
+def _escalate_at_once(plan: Plan, fresh: Sequence[str], *, standing: str, at: datetime) -> None:
+    """A fresh signal that escalates at once (churn intent under the default policy) escalates
+    below Urgent too, once: not while a risk that escalated is still open on the conversation
+    (until it is resolved), so the customer saying it again tells the leads nothing new."""
+    found = sorted(s for s in fresh if s in ESCALATING_SIGNALS)
+    if not found or standing in ESCALATING_SIGNALS:
         return
-    target, reason = raise_to
-    plan.change("severity", target, EventKind.SEVERITY_CHANGED, None, at, reason=reason[:500])
-    if target >= Severity.URGENT:
-        plan.event(EventKind.ESCALATED, None, at, signals=sorted(fresh), reason=reason)
+    reason = "risk signal: " + ", ".join(s.replace("_", " ") for s in found)
+    plan.event(EventKind.ESCALATED, None, at, signals=sorted(fresh), reason=reason)
 
 
 def message_read(
@@ -240,6 +277,17 @@ def customer_wrote(
     return plan
 
 
+def _not_merged(conversation: Conversation) -> None:
+    """A merged conversation is read-only: its story goes on in the one it joined."""
+    if conversation.merged_into_id:
+        raise ValidationError(
+            {
+                "status": f"This conversation was merged into #{conversation.merged_into_id}; "
+                "carry on there."
+            }
+        )
+
+
 def _assigned(plan: Plan, agent: Agent, actor: User | None, at: datetime, how: str) -> None:
     plan.event(EventKind.ASSIGNED, actor, at, agent=agent.pk, agent_name=agent.name, how=how)
 
@@ -247,6 +295,8 @@ def _assigned(plan: Plan, agent: Agent, actor: User | None, at: datetime, how: s
 def _resolve(plan: Plan, agent: Agent, at: datetime) -> None:
     plan.set("status", Status.RESOLVED)
     plan.set("resolved_at", at)
+    if plan.get("risk_signal"):
+        plan.set("risk_signal", "")
     if plan.owner_id() is None:
         plan.set("owner", agent)
     plan.event(EventKind.RESOLVED, agent.user, at, agent=agent.pk)
@@ -256,6 +306,7 @@ def agent_replied(
     conversation: Conversation, *, agent: Agent, at: datetime, message: object, resolve: bool
 ) -> Plan:
     """An agent answers: the first to answer owns it, and the customer's turn begins."""
+    _not_merged(conversation)
     plan = Plan(conversation)
     if plan.owner_id() is None:
         plan.set("owner", agent)
@@ -272,6 +323,7 @@ def agent_replied(
 
 
 def noted(conversation: Conversation, *, agent: Agent, at: datetime, message: object) -> Plan:
+    _not_merged(conversation)
     plan = Plan(conversation)
     plan.event(EventKind.NOTED, agent.user, at, message=message)
     return plan
@@ -303,6 +355,7 @@ def transferred(
     (by name); a transfer to a team alone puts it back in the queue at the place the customer
     earned by waiting. `agent_teams`: the receiving agent's teams, by name (only needed when
     no team is named)."""
+    _not_merged(conversation)
     if to_agent is None and to_team is None:
         raise ValidationError({"to": "Choose an agent or a team to transfer to."})
     if to_agent is not None and to_agent.pk == (conversation.owner_id or 0) and to_team is None:
@@ -337,8 +390,25 @@ def severity_changed(
 ) -> Plan:
     if severity not in Severity.values:
         raise ValidationError({"severity": "Choose a severity: low, normal, high or urgent."})
+    _not_merged(conversation)
     plan = Plan(conversation)
     plan.change("severity", severity, EventKind.SEVERITY_CHANGED, actor, at, reason=reason)
+    return plan
+
+
+def tagged(
+    conversation: Conversation,
+    *,
+    actor: User | None,
+    added: Sequence[str],
+    removed: Sequence[str],
+    at: datetime,
+) -> Plan:
+    """Tags put on or taken off: no field of the conversation changes, one event says which."""
+    _not_merged(conversation)
+    plan = Plan(conversation)
+    if added or removed:
+        plan.event(EventKind.TAGGED, actor, at, added=list(added), removed=list(removed))
     return plan
 
 
@@ -402,11 +472,23 @@ def merged(
         subject=source.subject,
     )
     into.set("last_message_at", max(target.last_message_at, source.last_message_at))
+    if source.status not in DONE_STATUSES:
+        # The customer is still waiting on the duplicate: the one that remains takes its place
+        # in the queue and its open risk, reopened (with its event) if it was resolved.
+        if target.status in DONE_STATUSES:
+            _reopen(into, actor=actor, at=at, reason="an open conversation was merged into it")
+            into.set("queued_at", min(source.queued_at, at))
+        _keep_risk(into, [source.risk_signal] if source.risk_signal else [])
     return away, into
 
 
 def rated(
-    conversation: Conversation, *, actor: User, satisfaction: int, effort: int, at: datetime
+    conversation: Conversation,
+    *,
+    actor: User | None,
+    satisfaction: int,
+    effort: int,
+    at: datetime,
 ) -> Plan:
     """The customer's rating of a resolved conversation (the `Rating` row is the caller's)."""
     if conversation.status not in DONE_STATUSES:
@@ -419,6 +501,85 @@ def rated(
         raise ValidationError(errors)
     plan = Plan(conversation)
     plan.event(EventKind.RATED, actor, at, satisfaction=satisfaction, effort=effort)
+    return plan
+
+
+CARE_MESSAGES = (EventKind.UPDATE_SENT, EventKind.CLOSING_SENT)
+
+
+def care_message_sent(
+    conversation: Conversation, *, kind: EventKind, at: datetime, message: object, **data: Any
+) -> Plan:
+    """The desk wrote to the customer by itself (a status update, a closing message): one event
+    says which. Status, owner and clocks stay: it is the team's turn as before, and only a
+    person's reply counts as a response."""
+    if kind not in CARE_MESSAGES:
+        raise ValueError(f"{kind} is not a message the desk sends by itself")
+    plan = Plan(conversation)
+    plan.event(kind, None, at, message=message, **data)
+    return plan
+
+
+# -- SLA timers (care/sla.py decides when; these say what each step changes) ------------------
+
+
+def sla_warned(
+    conversation: Conversation, *, target: str, cycle: str, due: datetime, at: datetime
+) -> Plan:
+    """The owner is told a target is near: one event naming the target and its due time."""
+    plan = Plan(conversation)
+    plan.event(EventKind.SLA_WARNED, None, at, target=target, cycle=cycle, due=due.isoformat())
+    return plan
+
+
+def sla_breached(
+    conversation: Conversation, *, target: str, cycle: str, over_minutes: int, at: datetime
+) -> Plan:
+    """A target was missed: the event says which and by how much, then the severity rises one
+    step (up to urgent) with that as its reason."""
+    plan = Plan(conversation)
+    plan.event(
+        EventKind.SLA_BREACHED, None, at, target=target, cycle=cycle, over_minutes=over_minutes
+    )
+    severity = plan.get("severity")
+    if severity < Severity.URGENT:
+        label = target.replace("_", " ")
+        reason = f"SLA breached: {label} target missed by {over_minutes} min"
+        plan.change("severity", severity + 1, EventKind.SEVERITY_CHANGED, None, at, reason=reason)
+    return plan
+
+
+def returned(conversation: Conversation, *, at: datetime, reason: str) -> Plan:
+    """The owner did not answer in time: the conversation goes back to the fair queue, keeping
+    the place the customer earned by waiting (`queued_at` stays)."""
+    owner = conversation.owner
+    if owner is None:
+        raise ValidationError({"owner": "This conversation has no owner to return it from."})
+    plan = Plan(conversation)
+    plan.set("owner", None)
+    plan.event(
+        EventKind.RETURNED, None, at, from_agent=owner.pk, from_agent_name=owner.name, reason=reason
+    )
+    return plan
+
+
+# -- outreach to the silent unhappy (care/outreach.py decides who; these say what is recorded) --
+
+
+def at_risk(conversation: Conversation, *, rule: str, reason: str, task: int, at: datetime) -> Plan:
+    """The customer looks unhappy and silent: one event naming the rule, its plain reason and
+    the outreach task an agent now holds. Nothing on the conversation itself changes."""
+    plan = Plan(conversation)
+    plan.event(EventKind.AT_RISK, None, at, rule=rule, reason=reason, task=task)
+    return plan
+
+
+def outreach_done(
+    conversation: Conversation, *, actor: User, task: int, outcome: str, note: str, at: datetime
+) -> Plan:
+    """The agent who reached out says how it went (reached, recovered, lost)."""
+    plan = Plan(conversation)
+    plan.event(EventKind.OUTREACH_DONE, actor, at, task=task, outcome=outcome, note=note)
     return plan
 
 
@@ -443,4 +604,6 @@ def coach_context(
         "transfers": transfers,
         "waited_hours": round(waited, 1),
         "tech_problem": any(TECH_PROBLEM.search(text) for text, _ in latest),
+        # how much the customer wrote last: the coach finds a two-word answer to it curt
+        "customer_words": len(latest[0][0].split()) if latest else 0,
     }

@@ -36,6 +36,18 @@ class Channel(models.TextChoices):
     API = "api", "API"
 
 
+class Tag(models.Model):
+    """A word agents put on conversations to find and work them together ("refund", "outage")."""
+
+    name = models.CharField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Conversation(models.Model):
     """One customer problem (a ticket), whichever channels it travels through."""
 
@@ -69,6 +81,11 @@ class Conversation(models.Model):
     emotion = models.CharField(max_length=20, blank=True)
     intensity = models.FloatField(null=True, blank=True)
     signals = models.JSONField(default=list, blank=True)
+    # The strongest risk signal read since the conversation was last opened (lifecycle keeps it,
+    # resolution clears it): the inbox row shows it after the customer's next, calmer message.
+    risk_signal = models.CharField(max_length=30, blank=True)
+    # Changed only by `services.conversation_tag` (one TAGGED event per change).
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
 
     class Meta:
         ordering = ["-created_at"]
@@ -89,6 +106,26 @@ class Conversation(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in DONE_STATUSES
+
+
+class SavedView(models.Model):
+    """An agent's own inbox view: one of the desk's views with the filters they chose, kept by
+    name ("Refunds waiting over 4h") and shown beside the desk's views with its count."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=60)
+    view = models.CharField(max_length=10)  # queue, mine, team or waiting
+    query = models.CharField(max_length=500, blank=True, help_text="The filters, as a query.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "name"], name="saved_view_name_per_agent")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Direction(models.TextChoices):
@@ -132,6 +169,9 @@ class Message(models.Model):
     delivery_error = models.CharField(max_length=500, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When the attempt now sending was claimed, cleared with its outcome: a claim that stays
+    # long after no send could still be running is a worker killed mid-send (the sweep's).
+    delivery_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -142,6 +182,12 @@ class Message(models.Model):
                 fields=["created_at"],
                 name="msg_delivery_queued",
                 condition=models.Q(delivery_status="queued", delivery_attempts=0),
+            ),
+            # And the few whose sending attempt never ended (a worker killed mid-send).
+            models.Index(
+                fields=["delivery_claimed_at"],
+                name="msg_delivery_claimed",
+                condition=models.Q(delivery_claimed_at__isnull=False),
             ),
             # Mail threads by Message-ID (In-Reply-To, References) and imports skip rows they
             # stored before by their external id: both look messages up by it.
@@ -191,6 +237,8 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", "SLA breached"
     RETURNED = "returned", "Returned to the queue"
     AT_RISK = "at_risk", "Customer at risk"
+    OUTREACH_DONE = "outreach_done", "Outreach outcome"
+    TAGGED = "tagged", "Tags changed"
 
 
 class Event(models.Model):
@@ -244,3 +292,58 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.satisfaction}/5 on #{self.conversation_id}"
+
+
+class Viewer(models.Model):
+    """An agent who has a conversation's page open (collision detection): the page renews the row
+    every few seconds while open, and a row older than `VIEWER_TTL_SECONDS` no longer counts, so
+    presence expires by itself when the tab closes."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    typing_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "agent"], name="viewer_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} on #{self.conversation_id}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned to you"
+    TRANSFERRED = "transferred", "Transferred to you"
+    CUSTOMER_REPLIED = "customer_replied", "Customer replied"
+    MENTIONED = "mentioned", "Mentioned in a note"
+    ESCALATED = "escalated", "Risk escalated"
+
+
+class Notification(models.Model):
+    """Something an agent should know about a conversation, made once per event and agent."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="notifications")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    text = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "agent"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["agent", "created_at"],
+                name="notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.agent} on #{self.conversation_id}"

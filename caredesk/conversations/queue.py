@@ -61,8 +61,8 @@ def queue_queryset(
     qs = Conversation.objects.filter(
         owner__isnull=True, status__in=ACTIVE_STATUSES, merged_into__isnull=True
     )
-    if teams is not None:
-        qs = qs.filter(Q(team__in=teams) | Q(team__isnull=True))
+    if teams is not None:  # an urgent conversation is every agent's to take (a risk signal)
+        qs = qs.filter(Q(team__in=teams) | Q(team__isnull=True) | Q(severity__gte=Severity.URGENT))
     return qs.annotate(band=_band(now)).order_by("-band", "queued_at", "pk")
 
 

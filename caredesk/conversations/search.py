@@ -1,13 +1,32 @@
-"""Filtering and sorting a list of conversations, for the API (and any export of the same list)."""
+"""The desk's one search, and filtering a list of conversations (the API, the inboxes).
+
+Words are found with the database's full-text index (migration 0011): FTS5 on SQLite, PostgreSQL's
+full-text search elsewhere, both stemming English words and treating the last word as a prefix
+(it may still be being typed). A conversation matches when every word is in its subject or in one
+of its messages. Results are always narrowed by what the user may open, in the same query.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString, mark_safe
 
 from caredesk.conversations.models import Conversation, Direction, Message
+from caredesk.customers.models import Customer, Identity, IdentityKind, Organisation
+from caredesk.people.models import User
+from caredesk.people.selectors import agent_of, conversation_filter, customer_filter
 
 # The sorts a client may ask for, and the column each one keys on (then the id, for a stable order).
 SORTS = {
@@ -18,6 +37,96 @@ SORTS = {
     "-severity": "-severity",
     "severity": "severity",
 }
+
+_WORD = re.compile(r"[^\W_]+")
+_MAX_TERMS = 12
+# PostgreSQL's English stop words (Snowball's list): it drops them from a query, so they are
+# dropped on SQLite too and both databases find the same conversations.
+_STOPWORD_TEXT = (
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself "
+    "she her hers herself it its itself they them their theirs themselves what which who whom "
+    "this that these those am is are was were be been being have has had having do does did "
+    "doing a an the and but if or because as until while of at by for with about against "
+    "between into through during before after above below to from up down in out on off over "
+    "under again further then once here there when where why how all any both each few more "
+    "most other some such no nor not only own same so than too very s t can will just don "
+    "should now"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+SECTION_LIMIT = 20
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a query worth looking for: lower-cased, letters and digits only (so they are
+    safe inside a full-text query), without repeats, at most twelve."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(query.lower()):
+        if word not in _STOPWORDS:
+            seen.setdefault(word[:64], None)
+    return list(seen)[:_MAX_TERMS]
+
+
+def _match(table: str, column: str, term: str, *, prefix: bool) -> tuple[str, list[str]]:
+    """SQL selecting the ids of `table` whose `column` holds `term` (and its parameters). Only
+    this module's constant names are formatted in; the term is always a parameter."""
+    if connection.vendor == "postgresql":
+        config = "simple" if column == "name" else "english"
+        vector = f"to_tsvector('{config}', {column})"  # the expression of the GIN index
+        tsquery = f"{term}:*" if prefix else term
+        sql = f"SELECT id FROM {table} WHERE {vector} @@ to_tsquery('{config}', %s)"  # noqa: S608
+        return sql, [tsquery]
+    fts = f"{table}_fts"
+    sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
+    return sql, [f'"{term}"*' if prefix else f'"{term}"']
+
+
+def _conversation_match(term: str, *, prefix: bool, include_notes: bool) -> Q:
+    subject_sql, subject_params = _match(
+        "conversations_conversation", "subject", term, prefix=prefix
+    )
+    text_sql, text_params = _match("conversations_message", "text", term, prefix=prefix)
+    notes = "" if include_notes else f" AND direction <> '{Direction.NOTE.value}'"
+    messages_sql = (
+        f"SELECT conversation_id FROM conversations_message WHERE id IN ({text_sql}){notes}"  # noqa: S608
+    )
+    subject = RawSQL(subject_sql, subject_params)  # noqa: S611
+    messages = RawSQL(messages_sql, text_params)  # noqa: S611
+    return Q(pk__in=subject) | Q(pk__in=messages)
+
+
+def conversations_matching(
+    qs: QuerySet[Conversation], query: str, *, include_notes: bool
+) -> QuerySet[Conversation]:
+    """Narrow `qs` to the conversations holding every word of `query` (a customer's search never
+    looks into internal notes). A number also finds the conversation of that id."""
+    terms = search_terms(query)
+    if not terms:
+        return qs.none() if query.strip() else qs
+    words = Q()
+    for i, term in enumerate(terms):
+        words &= _conversation_match(term, prefix=i == len(terms) - 1, include_notes=include_notes)
+    if len(terms) == 1 and terms[0].isdigit() and len(terms[0]) < 10:
+        words |= Q(pk=int(terms[0]))
+    return qs.filter(words)
+
+
+def customers_matching(user: User | Any, query: str) -> QuerySet[Customer]:
+    """Customers the user may look up whose name, e-mail or organisation holds every word."""
+    terms = search_terms(query)
+    visible = Customer.objects.filter(pk__in=Customer.objects.filter(customer_filter(user)))
+    if not terms:
+        return visible.none()
+    words = Q()
+    for i, term in enumerate(terms):
+        sql, params = _match("customers_customer", "name", term, prefix=i == len(terms) - 1)
+        organisations = Organisation.objects.filter(name__icontains=term)
+        names = RawSQL(sql, params)  # noqa: S611
+        words &= Q(pk__in=names) | Q(organisation__in=organisations)
+    text = query.strip().lower()
+    if "@" in text:  # an e-mail address, whole or its beginning (the identities' index)
+        emails = Identity.objects.filter(kind=IdentityKind.EMAIL, value__startswith=text)
+        words |= Q(pk__in=emails.values("customer_id"))
+    return visible.filter(words)
 
 
 @dataclass(frozen=True)
@@ -35,8 +144,7 @@ class ConversationFilters:
 def conversations_filter(
     qs: QuerySet[Conversation], filters: ConversationFilters, *, include_notes: bool
 ) -> QuerySet[Conversation]:
-    """Narrow `qs` (already limited to what the caller may see). `q` looks in the subject and in
-    the messages' text; a customer's search never looks into internal notes."""
+    """Narrow `qs` (already limited to what the caller may see). `q` is the desk's search."""
     exact = {
         "status": filters.status,
         "team_id": filters.team,
@@ -48,10 +156,135 @@ def conversations_filter(
     qs = qs.filter(**{field: value for field, value in exact.items() if value is not None})
     if filters.updated_since is not None:
         qs = qs.filter(last_message_at__gte=filters.updated_since)
-    words = filters.q.split()
-    for word in words:
-        messages = Message.objects.filter(text__icontains=word)
-        if not include_notes:
-            messages = messages.exclude(direction=Direction.NOTE)
-        qs = qs.filter(Q(subject__icontains=word) | Q(pk__in=messages.values("conversation_id")))
+    if filters.q.strip():
+        qs = conversations_matching(qs, filters.q, include_notes=include_notes)
     return qs
+
+
+# -- the search page: results grouped by kind, the matching words marked -------------------------
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    title: SafeString  # escaped, matching words in <mark>
+    url: str
+    snippet: SafeString  # escaped, matching words in <mark>
+    meta: str = ""
+
+
+@dataclass(frozen=True)
+class SearchSection:
+    kind: str  # "conversations", "customers", "articles", …
+    label: str
+    hits: list[SearchHit]
+    more: bool = False  # there were more than the page shows
+
+
+SectionSearch = Callable[..., "SearchSection | None"]
+
+
+def _root(term: str) -> str:
+    """What a stemmed match shares with the word typed: "refunds" marks "refund" and "refunded"."""
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 3:
+            return term[: -len(suffix)]
+    return term
+
+
+def marked(text: str, terms: Sequence[str]) -> SafeString:
+    """`text` escaped for HTML, with the words that match a term in <mark>."""
+    roots = tuple(_root(t) for t in terms)
+    out, pos = [], 0
+    for word in _WORD.finditer(text):
+        if roots and word.group().lower().startswith(roots):
+            out += [escape(text[pos : word.start()]), "<mark>", escape(word.group()), "</mark>"]
+            pos = word.end()
+    out.append(escape(text[pos:]))
+    return mark_safe("".join(out))  # noqa: S308  # every piece of text went through escape()
+
+
+def snippet(text: str, terms: Sequence[str], *, width: int = 180) -> SafeString:
+    """The part of `text` around its first matching word, marked."""
+    roots = tuple(_root(t) for t in terms)
+    start = 0
+    for word in _WORD.finditer(text):
+        if roots and word.group().lower().startswith(roots):
+            start = max(0, word.start() - width // 3)
+            break
+    piece = " ".join(text[start : start + width].split())
+    prefix, suffix = ("… " if start else ""), (" …" if start + width < len(text) else "")
+    return marked(f"{prefix}{piece}{suffix}", terms)
+
+
+def _conversation_section(user: User | Any, query: str, terms: list[str]) -> SearchSection:
+    include_notes = agent_of(user) is not None
+    visible = Conversation.objects.filter(conversation_filter(user))
+    rows = list(
+        conversations_matching(visible, query, include_notes=include_notes)
+        .select_related("customer")
+        .order_by("-last_message_at", "-pk")[: SECTION_LIMIT + 1]
+    )
+    shown = rows[:SECTION_LIMIT]
+    # The first message of each that holds a word: read in one query, at most 2,000 characters
+    # of each message (what a snippet can show).
+    messages = Message.objects.filter(conversation__in=shown).order_by("created_at", "pk")
+    if not include_notes:
+        messages = messages.exclude(direction=Direction.NOTE)
+    roots = tuple(_root(t) for t in terms)
+    found: dict[int, str] = {}
+    for conversation_id, text in messages.values_list("conversation_id", "text"):
+        if conversation_id not in found and any(
+            w.lower().startswith(roots) for w in _WORD.findall(text[:2000])
+        ):
+            found[conversation_id] = text[:2000]
+    hits = [
+        SearchHit(
+            title=marked(f"#{c.pk} {c.subject}", terms),
+            url=c.get_absolute_url(),
+            snippet=snippet(found.get(c.pk, ""), terms),
+            meta=f"{c.customer.name} · {c.get_status_display()}",
+        )
+        for c in shown
+    ]
+    return SearchSection("conversations", "Conversations", hits, more=len(rows) > SECTION_LIMIT)
+
+
+def _customer_section(user: User | Any, query: str, terms: list[str]) -> SearchSection:
+    rows = list(
+        customers_matching(user, query)
+        .select_related("organisation")
+        .prefetch_related("identities")
+        .order_by("name", "pk")[: SECTION_LIMIT + 1]
+    )
+    hits = [
+        SearchHit(
+            title=marked(c.name, terms),
+            url=reverse("desk:customer", args=[c.pk]),
+            snippet=marked(
+                " · ".join(
+                    x for x in (c.email, c.organisation.name if c.organisation else "") if x
+                ),
+                terms,
+            ),
+        )
+        for c in rows[:SECTION_LIMIT]
+    ]
+    return SearchSection("customers", "Customers", hits, more=len(rows) > SECTION_LIMIT)
+
+
+def desk_search(*, user: User | Any, query: str) -> list[SearchSection]:
+    """Everything the user may open that matches `query`, grouped by kind: conversations,
+    customers, then each section named in `settings.SEARCH_SECTIONS` (dotted paths to a callable
+    `(*, user, query, terms) -> SearchSection | None`; how higher apps such as knowledge add
+    theirs without this layer importing them)."""
+    terms = search_terms(query)
+    if not terms:
+        return []
+    sections = [_conversation_section(user, query, terms)]
+    if agent_of(user) is not None:
+        sections.append(_customer_section(user, query, terms))
+    for path in getattr(settings, "SEARCH_SECTIONS", ()):
+        section = import_string(path)(user=user, query=query, terms=terms)
+        if section is not None:
+            sections.append(section)
+    return sections

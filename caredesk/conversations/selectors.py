@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Min, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Substr
 
 from caredesk.conversations.models import (
@@ -18,6 +18,7 @@ from caredesk.conversations.models import (
     Event,
     EventKind,
     Message,
+    Rating,
     Status,
 )
 from caredesk.customers.models import Customer
@@ -86,7 +87,7 @@ def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:
     raise ValueError(f"unknown inbox view {view!r}")
 
 
-def paginate(qs: QuerySet[Any], page: str | int | None) -> Page:
+def paginate(qs: QuerySet[Any], page: str | int | None, *, per_page: int = PAGE_SIZE) -> Page:
     """One page of a list. `?page=` is untrusted: text, zero or a negative number shows the first
     page and anything past the end (a 5,000-digit number too) the last one, never an error."""
     text = str(page if page is not None else "").strip()
@@ -94,7 +95,7 @@ def paginate(qs: QuerySet[Any], page: str | int | None) -> Page:
         number = 1
     else:
         number = int(text) if len(text) <= 9 else 10**9  # get_page clamps to the last page
-    return Paginator(qs, PAGE_SIZE).get_page(number)
+    return Paginator(qs, per_page).get_page(number)
 
 
 AGENT_EVENT_KEYS = {
@@ -173,6 +174,11 @@ def reading_trend(conversation: Conversation, limit: int = 12) -> tuple[list[Tre
         .order_by("-created_at")
         .values_list("created_at", "reading")[:limit]
     )
+    return _trend(rows)
+
+
+def _trend(rows: list[tuple[datetime, Any]]) -> tuple[list[TrendPoint], str]:
+    """Readings (newest first) as points in time order, and the word for where the mood goes."""
     points = [
         TrendPoint(
             at, r.get("emotion", ""), r.get("polarity", "neutral"), float(r.get("intensity", 0.0))
@@ -207,3 +213,87 @@ def attachment_for(user: User, pk: int) -> Attachment | None:
     if agent_of(user) is None:
         qs = qs.exclude(message__direction=Direction.NOTE)
     return qs.first()
+
+
+# -- the customer's page ----------------------------------------------------------------------
+
+CUSTOMER_PAGE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class CustomerStats:
+    conversations: int
+    first_contact: datetime | None
+    last_rating: Rating | None
+    open_risks: list[Conversation]
+    at_risk: Event | None
+
+
+def customer_stats(customer: Customer) -> CustomerStats:
+    """What an agent wants to know at a glance: how long and how often they have come to us, how
+    the last one went, and whether a risk is open. A handful of bounded queries, never a scan of
+    their messages."""
+    mine = Conversation.objects.filter(customer=customer)
+    totals = mine.aggregate(n=Count("pk"), first=Min("created_at"))
+    last_rating = (
+        Rating.objects.filter(conversation__customer=customer)
+        .select_related("conversation")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    open_risks = list(
+        mine.filter(status__in=NOT_DONE_STATUSES).exclude(risk_signal="").order_by("-pk")[:5]
+    )
+    at_risk = (
+        Event.objects.filter(conversation__customer=customer, kind=EventKind.AT_RISK)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return CustomerStats(totals["n"], totals["first"], last_rating, open_risks, at_risk)
+
+
+def customer_mood(customer: Customer, limit: int = 12) -> tuple[list[TrendPoint], str]:
+    """The readings of the customer's latest messages across all their conversations, oldest
+    first, and whether their mood is worsening (as `reading_trend` says it for one)."""
+    rows = list(
+        Message.objects.filter(
+            conversation__customer=customer, direction=Direction.INBOUND, reading__isnull=False
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "reading")[:limit]
+    )
+    return _trend(rows)
+
+
+def customer_conversations(customer: Customer, page: str | int | None) -> Page:
+    """One page of the customer's conversations, newest first, each with its latest message (not
+    a note) as `latest_text`/`latest_at`/`latest_direction`: one query for the page, however long
+    the history."""
+    latest = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(direction=Direction.NOTE)
+        .order_by("-created_at", "-pk")
+    )
+    qs = (
+        Conversation.objects.filter(customer=customer)
+        .select_related("owner__user", "team")
+        .annotate(
+            latest_text=Subquery(
+                latest.annotate(p=Substr("text", 1, PREVIEW_CHARS)).values("p")[:1]
+            ),
+            latest_at=Subquery(latest.values("created_at")[:1]),
+            latest_direction=Subquery(latest.values("direction")[:1]),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return paginate(qs, page, per_page=CUSTOMER_PAGE_SIZE)
+
+
+def latest_message(conversation: Conversation) -> Message | None:
+    """The latest message (not a note) of a conversation: what the merge page shows of each."""
+    return (
+        conversation.messages.exclude(direction=Direction.NOTE)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -20,10 +21,12 @@ from caredesk.conversations.models import (
     Channel,
     Conversation,
     Direction,
+    EventKind,
     Message,
     Rating,
     Severity,
     Status,
+    Tag,
 )
 from caredesk.customers.models import Customer
 from caredesk.empathy.types import Reading
@@ -382,6 +385,52 @@ def severity_change(
     )
 
 
+TAG_NAME = re.compile(r"^[^\W_][\w\- ]{0,39}$")
+
+
+def tag_names(text: str) -> list[str]:
+    """Tags as typed ("Refund, outage"): lower-cased, trimmed, without repeats; a clear error for
+    a name that is too long or made of punctuation."""
+    names: dict[str, None] = {}
+    for raw in text.split(","):
+        name = " ".join(raw.split()).lower()
+        if not name:
+            continue
+        if not TAG_NAME.match(name):
+            raise ValidationError(
+                {
+                    "tags": f"“{name[:50]}” is not a tag: letters, digits, spaces and dashes, "
+                    "at most 40."
+                }
+            )
+        names.setdefault(name, None)
+    return list(names)
+
+
+@transaction.atomic
+def conversation_tag(
+    *,
+    conversation: Conversation,
+    actor: User | None,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    at: datetime | None = None,
+) -> None:
+    """Put tags on a conversation and take others off; one TAGGED event says what changed."""
+    conversation = _locked(conversation)
+    current = set(conversation.tags.values_list("name", flat=True))
+    added = [n for n in dict.fromkeys(add) if n not in current]
+    removed = [n for n in dict.fromkeys(remove) if n in current and n not in added]
+    plan = lifecycle.tagged(
+        conversation, actor=actor, added=added, removed=removed, at=at or timezone.now()
+    )
+    if added:
+        conversation.tags.add(*(Tag.objects.get_or_create(name=n)[0] for n in added))
+    if removed:
+        conversation.tags.remove(*Tag.objects.filter(name__in=removed))
+    plan_record(plan)
+
+
 @transaction.atomic
 def conversation_resolve(
     *, conversation: Conversation, agent: Agent, at: datetime | None = None
@@ -439,21 +488,55 @@ def conversation_merge(
     return target
 
 
+def care_message_send(
+    *,
+    conversation: Conversation,
+    kind: EventKind,
+    text: str,
+    at: datetime | None = None,
+    **data: Any,
+) -> Message:
+    """A message the desk sends the customer by itself (a status update, a closing message),
+    shown in the portal, with its event. Whether one is due is the caller's decision, taken
+    under this same lock (a surrounding transaction) so that it is sent once."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        message = _message_create(
+            conversation=conversation,
+            direction=Direction.OUTBOUND,
+            text=clean_body(text),
+            author=None,
+            channel=conversation.channel,
+            at=now,
+        )
+        plan_record(
+            lifecycle.care_message_sent(conversation, kind=kind, at=now, message=message.pk, **data)
+        )
+    return message
+
+
 @transaction.atomic
 def rating_submit(
     *,
     conversation: Conversation,
-    user: User,
+    user: User | None,
     satisfaction: int,
     effort: int,
     comment: str = "",
     at: datetime | None = None,
+    by_link: bool = False,
 ) -> Rating:
-    """The customer rates a resolved conversation: how satisfied, and how much effort it took."""
+    """The customer rates a resolved conversation: how satisfied, and how much effort it took.
+
+    `by_link`: the caller checked a signed rating link the desk mailed to this conversation's
+    customer (no login); the rating is then the customer's, `user` their login if they have one."""
     conversation = (
         Conversation.objects.select_for_update().select_related("customer").get(pk=conversation.pk)
     )
-    if conversation.customer.user_id != user.pk:
+    if by_link:
+        user = conversation.customer.user
+    elif user is None or conversation.customer.user_id != user.pk:
         raise PermissionDenied("Only the customer can rate their conversation.")
     now = at or timezone.now()
     plan = lifecycle.rated(

@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from caredesk import jobs
-from caredesk.conversations import reading, services
+from caredesk.conversations import notifications, reading, services
 
 READ_BATCH = 500
 
@@ -37,8 +37,16 @@ def close_resolved_conversations() -> None:
     services.conversations_close_resolved()
 
 
+@db_task(retries=3, retry_delay=10)
+def notify_task(event: int, **_: object) -> None:
+    """The in-app notifications an event calls for (at most once each, so a retry is safe)."""
+    notifications.notifications_from_event(event=event)
+
+
 def jobs_subscribe() -> None:
     """What this app runs after a commit (`caredesk.jobs`); called from `AppConfig.ready`."""
+    for topic in notifications.TOPICS:
+        jobs.subscribe(topic, notify_task)
     jobs.subscribe(jobs.MESSAGE_UNREAD, read_message_task)
     jobs.subscribe(jobs.MESSAGE_REFINE, refine_message_task)
     # jobs.LEADS_ALERT is sent by outbound e-mail (channels/email/tasks.py), like every mail.

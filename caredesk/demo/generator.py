@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
+from caredesk.care.outreach_services import outreach_sweep
 from caredesk.conversations import reading
 from caredesk.conversations.models import (
     Attachment,
@@ -35,10 +36,13 @@ from caredesk.conversations.models import (
 )
 from caredesk.customers.models import Customer, Identity, IdentityKind, Organisation
 from caredesk.demo import texts
+from caredesk.demo.articles import demo_articles_seed
 from caredesk.demo.fast import FastWriter
 from caredesk.demo.slow import SlowWriter
 from caredesk.demo.steps import Create, CustomerWrites, Story
 from caredesk.demo.story import STATUS_WEIGHTS, Cast, CustomerSpec, Storyteller
+from caredesk.insights import rollup
+from caredesk.knowledge.models import Article
 from caredesk.people.models import Agent, Presence, Role, Team, User
 
 DEMO_DOMAIN = "demo.caredesk.test"
@@ -155,6 +159,7 @@ def demo_reset() -> None:
         Organisation.objects.filter(customers__in=customers).values_list("pk", flat=True).distinct()
     )
     conversations = Conversation.objects.filter(customer__in=customers)
+    Article.objects.filter(created_by__email__endswith=f"@{DEMO_DOMAIN}").delete()
     Event.objects.filter(conversation__in=conversations).delete()
     Rating.objects.filter(conversation__in=conversations).delete()
     Attachment.objects.filter(message__conversation__in=conversations).delete()
@@ -328,6 +333,7 @@ def demo_seed(
     password = make_password(DEMO_PASSWORD)  # hashed once, shared by the demo logins
     with transaction.atomic():
         agents, teams, cast = _cast_desk(password)
+        demo_articles_seed(lead=agents[cast.lead], teams=teams)
         customers, specs = _customers(rng, max(50, size // 5), password)
     teller = Storyteller(rng=rng, cast=cast, now=now, pool=TEXT_POOL if fast else None)
     refined, refine_seconds, insert_seconds = 0, 0.0, 0.0
@@ -348,6 +354,12 @@ def demo_seed(
                 for story in group:
                     slow.write(story)
         refined, refine_seconds = _refine_history()
+    # The customers the stories left unhappy and silent get their outreach tasks, as the
+    # periodic at-risk check would give them: the leads' at-risk list is not empty on day one.
+    outreach_sweep(at=now)
+    # The bulk path publishes no events, and a reset removed conversations the rollups still
+    # count: recount them last, so the dashboards show the demo at once, not after a sweep.
+    rollup.rollups_rebuild()
     summary = _summary(time.monotonic() - started, fast, refined, refine_seconds)
     return dataclasses.replace(summary, insert_seconds=insert_seconds)
 

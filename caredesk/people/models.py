@@ -82,6 +82,12 @@ DEFAULT_SIGNAL_POLICY: dict[str, int] = {
     "long_wait": Severity.HIGH,
     "urgency": Severity.HIGH,
 }
+# The signals that escalate at once (an ESCALATED event, the leads told), whatever severity they
+# raise to: a customer about to leave is a lead's business even where the policy says High.
+# (Any signal a policy raises to Urgent escalates too.)
+ESCALATING_SIGNALS: frozenset[str] = frozenset(
+    {"safety", "legal_threat", "public_escalation", "churn_intent"}
+)
 
 
 class Team(models.Model):
@@ -120,6 +126,9 @@ class Agent(models.Model):
     )
     presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+    notify_by_email = models.BooleanField(
+        default=False, help_text="Also send this agent's desk notifications by e-mail."
+    )
 
     class Meta:
         ordering = ["user__first_name", "user__email"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from caredesk.people.models import Agent, User
+from caredesk.people.models import Agent, Severity, User
 
 
 def agent_of(user: Any) -> Agent | None:
@@ -32,7 +32,14 @@ def conversation_filter(user: User | Any) -> Q:
         if agent.sees_everything:
             return Q()
         # team is a foreign key, so this filter cannot duplicate rows: no distinct() needed.
-        return Q(team__in=agent.teams.all()) | Q(team__isnull=True) | Q(owner=agent)
+        # An urgent conversation no one owns (a risk signal: legal, safety, public, churn) is
+        # every agent's: the leads' alert asks whoever is free to take it now.
+        return (
+            Q(team__in=agent.teams.all())
+            | Q(team__isnull=True)
+            | Q(owner=agent)
+            | Q(severity__gte=Severity.URGENT, owner__isnull=True)
+        )
     if getattr(user, "is_authenticated", False):
         return Q(customer__user=user)
     return Q(pk__in=[])

@@ -86,6 +86,12 @@ def agent_set_presence(*, agent: Agent, presence: str) -> None:
     agent.save(update_fields=["presence"])
 
 
+def agent_notify_by_email_set(*, agent: Agent, on: bool) -> None:
+    """Whether the agent's desk notifications also come by e-mail (their own choice)."""
+    agent.notify_by_email = on
+    agent.save(update_fields=["notify_by_email"])
+
+
 def signal_policy_check(policy: object) -> dict[str, int]:
     """The risk policy as the reading needs it, or an error naming each bad entry.
 

@@ -19,6 +19,8 @@ The checks are plain functions over the collected facts (`test_scaled.py` tests 
 starts processes. Not part of the pytest run: `scripts/test.sh` runs it as its own step.
 """
 
+# size: a driver script run by scripts/scaled.sh, read top to bottom; its checks are tested alone.
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +53,23 @@ RISKS = (
     "If this is not fixed today I will post this on twitter for everyone to see.",
     "My lawyer will hear about this charge.",
 )
-PERIODIC_TASKS = {"read_unread_messages", "close_resolved_conversations"}
+# Every `db_periodic_task` of the desk (by function name, as Huey names its tasks): each runs once
+# per schedule slot, so two completions of one are two slots, not work done twice.
+# `test_scaled.py` fails when a periodic task is added without being named here.
+PERIODIC_TASKS = {
+    "read_unread_messages",  # conversations: the never-lost safety net for readings
+    "close_resolved_conversations",  # conversations: auto-close
+    "requeue_lost_deliveries",  # channels.email: lost or stuck reply deliveries
+    "inbound_mail_poll_task",  # channels.email: IMAP polling
+    "deliveries_send_due",  # channels.webhooks
+    "idempotency_keys_expire_task",  # channels.api
+    "sla_check",  # care: SLA warnings, breaches, returns
+    "send_due_updates",  # care: status updates to waiting customers
+    "outreach_check",  # care: at-risk customers
+    "rollup_catch_up",  # insights: the rollups' sweep
+    "goals_celebrate_task",  # insights
+    "reviews_send_task",  # insights
+}
 
 
 @dataclass
@@ -432,6 +450,7 @@ def _drain(audit_log: Path, timeout: float) -> float:
     raise RuntimeError(f"the queue did not drain in {timeout:.0f} s")
 
 
+# size: one check after another over the collected facts, a list read top to bottom.
 def _collect_checks(
     traffic: Traffic, people: People, audit_log: Path, sink: SmtpSink, logs: dict[str, str]
 ) -> list[Check]:
@@ -531,6 +550,7 @@ def _collect_checks(
     return checks
 
 
+# size: the driver's one sequence: start the processes, send traffic, drain, check, stop.
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="postgres://… of an empty database")

@@ -6,8 +6,12 @@ scripts/scaled.sh; here its judging functions meet audit logs with known faults.
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 from caredesk.taskaudit import AuditEntry
 from caredesk.tests.scaled import (
+    PERIODIC_TASKS,
     Ack,
     check_each_once,
     check_lead_emails,
@@ -118,3 +122,43 @@ def test_lead_emails_once_per_urgent_conversation_to_the_leads() -> None:
     assert "without an e-mail: 8" in missing.detail
     assert not check_lead_emails([3, 5], subjects, [leads, ["agent@x.example"]], leads).ok
     assert not check_lead_emails([], [], [], leads).ok  # nothing urgent: nothing was tested
+
+
+def _periodic_task_names() -> set[str]:
+    """The functions decorated with `db_periodic_task` anywhere in the desk, read from source
+    (so a module no consumer happens to import is not missed)."""
+    root = Path(__file__).resolve().parents[1]
+    names = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        if "periodic_task(" not in text:
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call)
+                and getattr(d.func, "id", getattr(d.func, "attr", "")).endswith("periodic_task")
+                for d in node.decorator_list
+            ):
+                names.add(node.name)
+    return names
+
+
+def test_every_periodic_task_is_known_to_the_check() -> None:
+    """A periodic task missing from PERIODIC_TASKS would be reported as "done twice" by a long
+    scaled run (each slot completes it again with the same, empty, arguments)."""
+    found = _periodic_task_names()
+    assert "sla_check" in found  # the walk itself finds them
+    assert found == PERIODIC_TASKS, (
+        f"not in PERIODIC_TASKS: {sorted(found - PERIODIC_TASKS)}; "
+        f"no longer periodic: {sorted(PERIODIC_TASKS - found)}"
+    )
+
+
+def test_a_periodic_task_completing_in_two_slots_is_not_done_twice() -> None:
+    entries = [*ran("sla_check", "a"), *ran("sla_check", "b"), *ran("send_due_updates", "c")]
+    entries += [*ran("send_due_updates", "d"), *ran("requeue_lost_deliveries", "e")]
+    entries += [*ran("requeue_lost_deliveries", "f")]
+    assert check_tasks_once(entries).ok
+    assert not check_tasks_once(
+        [*ran("notify_leads_task", "a", 3), *ran("notify_leads_task", "b", 3)]
+    ).ok

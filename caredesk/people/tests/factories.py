@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+
 import factory
 
-from caredesk.people.models import Agent, Presence, Role, Team, User
+from caredesk.people.models import Agent, ApiToken, Presence, Role, Team, User
 
 PASSWORD = "a-long-test-password"
 
@@ -42,3 +44,14 @@ class AgentFactory(factory.django.DjangoModelFactory[Agent]):
     def teams(obj: Agent, create: bool, extracted: list[Team] | None, **kwargs: object) -> None:
         if create and extracted:
             obj.teams.set(extracted)
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory[ApiToken]):
+    """A token row; `api_token_issue` makes real ones and shows their secret once."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Token {n}")
+    digest = factory.Sequence(lambda n: hashlib.sha256(f"token-{n}".encode()).hexdigest())

@@ -7,22 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.timezone import now
 
+from caredesk.care.models import OutreachRule, OutreachTask
+from caredesk.care.outreach import Finding
+from caredesk.care.outreach_services import outreach_mark
+from caredesk.channels.csv_models import CsvImport
 from caredesk.channels.email.inbound import inbound_mail_receive
-from caredesk.channels.email.models import InboundMail
+from caredesk.channels.email.models import InboundMail, NotificationKind, OutboundNotification
 from caredesk.channels.webhooks.models import DeliveryStatus, WebhookDelivery
 from caredesk.channels.webhooks.services import subscription_create, subscription_pause
 from caredesk.conftest import login
+from caredesk.conversations.inbox import saved_view_save
 from caredesk.conversations.models import Conversation
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.tests.factories import CustomerFactory
-from caredesk.people.models import Role
+from caredesk.insights.goals import goal_create
+from caredesk.insights.review import review_schedule_create
+from caredesk.knowledge.services import article_save
+from caredesk.people.models import Agent, Role
 from caredesk.people.services import api_token_issue
 from caredesk.people.tests.factories import AgentFactory, TeamFactory
 from caredesk.replies.models import SavedReply
@@ -174,6 +184,31 @@ RULES: dict[str, Rule] = {
     "desk:reopen": Rule("post", desk_action(400), "conversation"),
     "desk:merge": Rule("post", desk_action(400), "conversation", {"target": ""}),
     "desk:customer": Rule("get", desk_action(200), "customer"),
+    # Collision detection's heartbeat: only agents who may see the conversation.
+    "desk:presence": Rule("post", desk_action(200), "conversation", {"last_seen": 0}),
+    "desk:notifications": Rule("get", DESK),
+    "desk:notification_count": Rule("get", DESK),
+    "desk:notification_email": Rule(
+        "post",
+        {**DESK, "agent": 302, "other_agent": 302, "lead": 302},
+        data={"notify_by_email": "on"},
+    ),
+    "desk:search": Rule("get", DESK),
+    # Ticked ids the agent may not open are refused one by one; the answer is a redirect.
+    "desk:bulk": Rule(
+        "post",
+        {**DESK, "agent": 302, "other_agent": 302, "lead": 302},
+        data={"ids": "<conversation>", "action": "resolve"},
+    ),
+    "desk:saved_view_create": Rule(
+        "post",
+        {**DESK, "agent": 302, "other_agent": 302, "lead": 302},
+        data={"name": "Mine, urgent", "view": "mine", "query": "severity=4"},
+    ),
+    # A saved view is its agent's own: anyone else's is not found.
+    "desk:saved_view_delete": Rule(
+        "post", {**DESK, "agent": 302, "other_agent": 404, "lead": 404}, "saved_view"
+    ),
     # The mail quarantine is for leads; the mail here is a quarantined one with no conversation.
     "mail:quarantine": Rule("get", {**DESK, "agent": 403, "other_agent": 403}),
     "mail:detail": Rule("get", {**DESK, "agent": 403, "other_agent": 403}, "inbound_mail"),
@@ -186,6 +221,9 @@ RULES: dict[str, Rule] = {
     # Only a reply's author or a lead may send its e-mail again (403 for other agents); the
     # customer's own message is no e-mail, so a lead is sent back with a notice (302).
     "outbound:delivery_retry": Rule("post", {**desk_action(302), "agent": 403}, "message"),
+    "outbound:notifications": Rule("get", LEADS_ONLY),
+    # A failed notification: a lead queues it again (then back to the list).
+    "outbound:notification_retry": Rule("post", {**LEADS_ONLY, "lead": 302}, "notification"),
     # The demo mailbox exists only where CAREDESK_DEMO_MAILBOX is set (`caredesk demo`).
     "outbound:mailbox": Rule("get", dict.fromkeys(ROLES, 404)),
     "outbound:mailbox_message": Rule("get", dict.fromkeys(ROLES, 404), "mail"),
@@ -200,6 +238,43 @@ RULES: dict[str, Rule] = {
         "post", {**desk_action(302), "other_agent": 404, "lead": 404}, "token"
     ),
     "people:team_edit": Rule("get", {**DESK, "agent": 403, "other_agent": 403}, "team"),
+    # A team's SLA and the compliance report are the leads'.
+    "care_sla:edit": Rule("get", LEADS_ONLY, "team"),
+    "care_sla:report": Rule("get", LEADS_ONLY),
+    # A team's status update is the leads'; a rating link needs no login, and a forged one is
+    # refused alike for everyone (410, a page saying why).
+    "care_loop:update_template": Rule("get", {**DESK, "agent": 403, "other_agent": 403}, "team"),
+    "care_loop:rate": Rule("get", dict.fromkeys(ROLES, 410), "rating_token"),
+    # The at-risk list is the leads'; each agent sees their own outreach; an outcome is recorded
+    # by the task's agent or a lead (nothing chosen: 400), and other agents never find it (404).
+    "care_outreach:list": Rule("get", LEADS_ONLY),
+    "care_outreach:mine": Rule("get", DESK),
+    "care_outreach:outcome": Rule("post", desk_action(400), "outreach_task"),
+    # Insights: every agent sees the dashboard (their own figures) and the goals, tracked in the
+    # open; leads set goals, see correlations and the review, and schedule it by e-mail.
+    "reports": Rule("get", dict.fromkeys(ROLES, 302)),  # to the dashboard
+    "insights:dashboard": Rule("get", DESK),
+    "insights:csv": Rule("get", DESK),
+    "insights:correlations": Rule("get", LEADS_ONLY),
+    "insights:goals": Rule("get", DESK),
+    "insights:goal": Rule("get", DESK, "goal"),
+    "insights:goal_retire": Rule("post", {**LEADS_ONLY, "lead": 302}, "goal"),
+    "insights:checkpoint": Rule("post", {**LEADS_ONLY, "lead": 302}, "checkpoint", {"target": 0.9}),
+    "insights:review": Rule("get", LEADS_ONLY),
+    "insights:review_csv": Rule("get", LEADS_ONLY),
+    "insights:schedules": Rule("get", LEADS_ONLY),
+    "insights:schedule_stop": Rule("post", {**LEADS_ONLY, "lead": 302}, "review_schedule"),
+    # The help centre is public; "This solved it" is a customer's (nothing sent: 400).
+    "help:index": Rule("get", dict.fromkeys(ROLES, 200)),
+    "help:suggest": Rule("get", dict.fromkeys(ROLES, 200)),
+    "help:article": Rule("get", dict.fromkeys(ROLES, 200), "article"),
+    "help:solved": Rule("post", {**PORTAL, "customer": 400, "other_customer": 400}),
+    # Articles at the desk: the owning team's agents and the leads edit them.
+    "knowledge:list": Rule("get", DESK),
+    "knowledge:new": Rule("get", DESK),
+    "knowledge:edit": Rule("get", desk_action(200), "article_pk"),
+    "knowledge:links": Rule("get", desk_action(200), "conversation"),
+    "knowledge:insert": Rule("post", desk_action(400), "conversation", {"text": "x"}),
     "replies:list": Rule("get", DESK),
     "replies:new": Rule("get", DESK),
     "replies:edit": Rule("get", desk_action(200), "saved_reply"),
@@ -215,6 +290,8 @@ RULES: dict[str, Rule] = {
     "webhooks:delete": Rule("post", {**LEADS_ONLY, "lead": 302}, "webhook"),
     "webhooks:replay": Rule("post", {**LEADS_ONLY, "lead": 302}, "webhook_delivery"),
     "csv:import": Rule("get", LEADS_ONLY),
+    "csv:import_detail": Rule("get", LEADS_ONLY, "csv_import"),
+    "csv:import_progress": Rule("get", LEADS_ONLY, "csv_import"),
     "csv:export": Rule("get", DESK, "inbox_view"),
     "api:webhook_list": Rule("get", API_LEADS_ONLY),
     "api:webhook_create": Rule(
@@ -285,6 +362,8 @@ RULES: dict[str, Rule] = {
     ),
     "api:event_feed": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
     "api:rating_list": Rule("get", api(200, other_customer=200, other_agent=200)),
+    # Metrics: an agent reads their own figures, a lead all; customers none.
+    "api:metrics_get": Rule("get", api(200, customer=403, other_customer=403, other_agent=200)),
     # Only the customer rates, once resolved (this one is not yet: 400).
     "api:rating_submit": Rule(
         "post",
@@ -385,8 +464,53 @@ def world(db: None) -> dict[str, Any]:
         "lead": lead.user.email,
         "conversation": conversation,
         "saved_reply": SavedReply.objects.create(team=team, title="Refund", body="Thank you!"),
+        "article": article_save(
+            actor=lead, title="Refunds", body="How refunds work.", team=team, status="published"
+        ),
         "token": api_token_issue(email=agent.user.email, name="walk")[0],
     }
+
+
+def _failed_notification(conversation: Conversation) -> OutboundNotification:
+    return OutboundNotification.objects.create(
+        kind=NotificationKind.LEADS_ALERT,
+        conversation=conversation,
+        key=f"walk-{conversation.pk}",
+        recipients=["lead@example.test"],
+        subject="Urgent",
+        body="Take it.",
+        status="failed",
+        created_at=now(),
+    )
+
+
+def _outreach_task(conversation: Conversation) -> OutreachTask:
+    """An open outreach task for the walked conversation's customer, held by its team's agent."""
+    conversation.refresh_from_db()
+    customer = conversation.customer_id
+    finding = Finding(OutreachRule.LOW_RATING, "walk", customer, conversation.pk, "x")
+    reason = outreach_mark(finding=finding, at=now())
+    assert reason is not None
+    return reason.task
+
+
+def _insights_target(target: str, lead_email: str) -> int:
+    """A live goal (and its first checkpoint), or a review schedule, set by the lead."""
+    lead = Agent.objects.get(user__email=lead_email)
+    if target == "review_schedule":
+        return review_schedule_create(actor=lead, cadence="week", to=lead_email, at=now()).pk
+    today = now().date()
+    goal = goal_create(
+        actor=lead,
+        metric="first_contact_resolution",
+        team=None,
+        target=0.8,
+        start=today,
+        end=today + timedelta(days=60),
+        cadence="month",
+        at=now(),
+    )
+    return goal.pk if target == "goal" else goal.checkpoints.order_by("start")[0].pk
 
 
 def _quarantined_mail() -> InboundMail:
@@ -413,10 +537,16 @@ def test_route_answers_each_role_as_expected(name: str, role: str, world: dict[s
         kwargs = {"pk": conversation.messages.get().attachments.get().pk}
     elif rule.target == "link":
         kwargs = {"uidb64": "OTk5OTk5", "token": "no-such-token"}  # user 999999
+    elif rule.target == "rating_token":
+        kwargs = {"token": "no-such-token"}
     elif rule.target == "message":
         kwargs = {"pk": conversation.messages.get().pk}
     elif rule.target == "mail":
         kwargs = {"key": "1700000000.M1P1Q1.demo"}
+    elif rule.target == "article":
+        kwargs = {"slug": world["article"].slug}
+    elif rule.target == "article_pk":
+        kwargs = {"pk": world["article"].pk}
     elif rule.target == "saved_reply":
         kwargs = {"pk": world["saved_reply"].pk}
     elif rule.target == "inbound_mail":
@@ -435,8 +565,19 @@ def test_route_answers_each_role_as_expected(name: str, role: str, world: dict[s
         kwargs = {"pk": world["token"].pk}
     elif rule.target == "api_token":
         kwargs = {"token_id": world["token"].pk}
+    elif rule.target == "csv_import":
+        kwargs = {"pk": CsvImport.objects.create(file_name="a.csv", text="", created_at=now()).pk}
+    elif rule.target == "notification":
+        kwargs = {"pk": _failed_notification(conversation).pk}
+    elif rule.target == "outreach_task":
+        kwargs = {"pk": _outreach_task(conversation).pk}
     elif rule.target == "webhook_delivery":
         kwargs = {"pk": _webhook_delivery(conversation).pk}
+    elif rule.target == "saved_view":
+        owner = Agent.objects.get(user__email=world["agent"])
+        kwargs = {"pk": saved_view_save(agent=owner, name="Walk", view="mine", query="").pk}
+    elif rule.target in ("goal", "checkpoint", "review_schedule"):
+        kwargs = {"pk": _insights_target(rule.target, world["lead"])}
     url = reverse(name, kwargs=kwargs)
     client = _client_for(role, world)
     # "<conversation>" and "<customer>" in the data stand for the walked conversation's ids.

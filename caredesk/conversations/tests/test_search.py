@@ -1,0 +1,153 @@
+"""The desk's one search (conversations/search.py) on SQLite FTS5 and PostgreSQL full-text search:
+what it finds, that the index follows every write, and that nobody finds what they cannot open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from caredesk.conftest import login
+from caredesk.conversations.models import Conversation, Message
+from caredesk.conversations.search import (
+    conversations_matching,
+    customers_matching,
+    desk_search,
+    marked,
+    search_terms,
+)
+from caredesk.conversations.services import customer_message_add, note_add, reply_send
+from caredesk.conversations.tests.factories import make_conversation
+from caredesk.customers.models import Customer
+from caredesk.customers.tests.factories import CustomerFactory, OrganisationFactory
+from caredesk.knowledge.models import ArticleStatus
+from caredesk.knowledge.tests.factories import make_article
+from caredesk.people.models import Agent, Team
+from caredesk.people.tests.factories import AgentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _found(user: Any, query: str, *, include_notes: bool = True) -> set[int]:
+    qs = Conversation.objects.all()
+    return set(
+        conversations_matching(qs, query, include_notes=include_notes).values_list("pk", flat=True)
+    )
+
+
+def _section(sections: list[Any], kind: str) -> Any:
+    return next(s for s in sections if s.kind == kind)
+
+
+def test_words_anywhere_in_the_conversation_stemmed_last_one_a_prefix(
+    team: Team, agent: Agent, customer: Customer
+) -> None:
+    c = make_conversation(customer=customer, team=team, subject="Order 17", text="Hello there.")
+    reply_send(conversation=c, agent=agent, text="We are looking into it.", resolve=False)
+    customer_message_add(
+        conversation=c, text="The courier refunded the shipping, not the parcel.", author=None
+    )
+    other = make_conversation(team=team, subject="Password reset")
+    assert _found(agent.user, "courier") == {c.pk}  # a word in the third message
+    assert _found(agent.user, "refunds") == {c.pk}  # stemmed: refunds ~ refunded
+    assert _found(agent.user, "order cour") == {c.pk}  # subject and message, still typing
+    assert _found(agent.user, "reset password") == {other.pk}  # every word, any order
+    assert _found(agent.user, "courier password") == set()
+    # Stop words are left out alike on both databases (PostgreSQL drops them itself).
+    assert _found(agent.user, "what about the courier") == {c.pk}
+    assert _found(agent.user, str(other.pk)) >= {other.pk}  # a number finds the conversation
+    assert _found(agent.user, "") == {c.pk, other.pk}  # no query narrows nothing
+
+
+def test_hostile_queries_are_only_text(team: Team) -> None:
+    c = make_conversation(team=team, subject="Password reset")
+    for query in ('"* OR NEAR( AND', "'; DROP TABLE conversations_message; --", "the of"):
+        assert _found(None, query) == set(), query
+    assert _found(None, 'password" OR *') == {c.pk}
+    assert search_terms('Pass_word "NEAR" the refund refund') == ["pass", "word", "near", "refund"]
+
+
+def test_the_index_follows_edits_deletes_and_bulk_writes(team: Team) -> None:
+    """Kept in step by the database itself; fails if a migration dropped the SQLite triggers."""
+    c = make_conversation(team=team, subject="Parcel lost", text="Where is my parcel?")
+    Conversation.objects.filter(pk=c.pk).update(subject="Invoice copy")
+    assert _found(None, "invoice") == {c.pk}
+    assert _found(None, "lost") == set()
+    message = c.messages.get()
+    Message.objects.filter(pk=message.pk).update(text="Please send the receipt.")
+    assert _found(None, "receipt") == {c.pk}
+    assert _found(None, "parcel") == set()
+    Message.objects.bulk_create(
+        [Message(conversation=c, direction="inbound", text="Voucher code", created_at=c.created_at)]
+    )
+    assert _found(None, "voucher") == {c.pk}
+    c.messages.all().delete()
+    assert _found(None, "voucher") == set()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            triggers = {row[0] for row in cursor.fetchall()}
+        for table in ("conversations_conversation", "conversations_message", "customers_customer"):
+            assert {f"{table}_fts_{s}" for s in ("ai", "ad", "au")} <= triggers
+
+
+def test_nobody_finds_what_they_cannot_open(
+    team: Team, other_team: Team, agent: Agent, customer: Customer
+) -> None:
+    mine = make_conversation(customer=customer, team=team, subject="Refund please")
+    note_add(conversation=mine, agent=agent, text="Suspected fraud, check the card.")
+    theirs = make_conversation(team=other_team, subject="Refund for someone else")
+    outsider = AgentFactory(teams=[other_team])
+    assert customer.user is not None
+
+    def conversations(user: Any, query: str) -> set[str]:
+        return {h.url for h in _section(desk_search(user=user, query=query), "conversations").hits}
+
+    assert conversations(agent.user, "refund") == {mine.get_absolute_url()}
+    assert conversations(outsider.user, "refund") == {theirs.get_absolute_url()}
+    assert conversations(agent.user, "fraud") == {mine.get_absolute_url()}
+    assert conversations(customer.user, "refund") == {mine.get_absolute_url()}
+    assert conversations(customer.user, "fraud") == set()  # never a colleague's note
+    assert all(s.kind != "customers" for s in desk_search(user=customer.user, query="refund"))
+    # Customers: an agent finds those of conversations they may open, a lead everyone.
+    assert set(customers_matching(agent.user, customer.name)) == {customer}
+    assert set(customers_matching(outsider.user, customer.name)) == set()
+
+
+def test_customers_by_name_email_and_organisation(lead: Agent) -> None:
+    org = OrganisationFactory(name="Acme Widgets")
+    ann = CustomerFactory(name="Ann Lindqvist", organisation=org, email="ann@shop.example")
+    CustomerFactory(name="Bob Stone")
+    assert list(customers_matching(lead.user, "lindq")) == [ann]
+    assert list(customers_matching(lead.user, "widgets")) == [ann]
+    assert list(customers_matching(lead.user, "ann@shop")) == [ann]
+    assert list(customers_matching(lead.user, "nobody")) == []
+
+
+def test_matching_words_are_marked_and_the_rest_escaped() -> None:
+    html = marked("<b>Refunded</b> & the refund's <script>", ["refunds"])
+    assert html == (
+        "&lt;b&gt;<mark>Refunded</mark>&lt;/b&gt; &amp; the "
+        "<mark>refund</mark>&#x27;s &lt;script&gt;"
+    )
+
+
+def test_the_page_groups_results_by_kind(team: Team, agent: Agent, lead: Agent) -> None:
+    c = make_conversation(team=team, subject="Refund <em>now</em>", text="Where is my refund?")
+    make_article(
+        actor=lead,
+        title="Where is my refund?",
+        body="Refunds take 5 days.",
+        status=ArticleStatus.PUBLISHED,
+    )
+    page = login(Client(), agent.user.email).get("/desk/search/", {"q": "refund"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="results-conversations"' in html and 'id="results-articles"' in html
+    assert f'href="{c.get_absolute_url()}"' in html
+    assert "<mark>Refund</mark> &lt;em&gt;now&lt;/em&gt;" in html
+    assert 'id="header-search"' in html
+    empty = login(Client(), agent.user.email).get("/desk/search/", {"q": ""})
+    assert empty.status_code == 200 and "results-conversations" not in empty.content.decode()
