@@ -42,6 +42,46 @@ def customer_get_or_create_by_email(*, email: str, name: str = "") -> Customer:
     return customer
 
 
+@transaction.atomic
+def customer_get_or_create_by_identity(
+    *, email: str | None = None, external_id: str | None = None, name: str = ""
+) -> Customer:
+    """The customer an integrating system means: its own id for them first, then their address.
+
+    An external id seen before always wins, so a system that knows its customers never splits one
+    person in two; a new external id is recorded on the customer the address found (or made), and a
+    new address on the customer the external id found, so the next channel finds them either way.
+    """
+    external = clean_line(external_id or "", field="customer_external_id", max_chars=254)
+    if not external and not email:
+        raise ValidationError({"customer_email": "Say which customer this is for."})
+    known = (
+        Identity.objects.select_related("customer")
+        .filter(kind=IdentityKind.EXTERNAL, value=external)
+        .first()
+        if external
+        else None
+    )
+    if known is None:
+        customer = customer_get_or_create_by_email(email=email or "", name=name)
+        if external:
+            Identity.objects.create(customer=customer, kind=IdentityKind.EXTERNAL, value=external)
+        return customer
+    if email:
+        address = _normalize_email(email)
+        owner = Identity.objects.filter(kind=IdentityKind.EMAIL, value=address).first()
+        if owner is None:
+            Identity.objects.create(customer=known.customer, kind=IdentityKind.EMAIL, value=address)
+        elif owner.customer_id != known.customer_id:
+            raise ValidationError(
+                {
+                    "customer_email": "This address belongs to another customer than the external "
+                    "id; merge the two customers first."
+                }
+            )
+    return known.customer
+
+
 @dataclass(frozen=True)
 class SignupOutcome:
     """What a sign-up did. The page shown is the same either way; only the e-mail differs."""

@@ -347,3 +347,18 @@ def test_a_retry_while_the_first_still_runs_is_a_409(agent: Agent) -> None:
     busy = api.post("/api/conversations", body, **{"Idempotency-Key": "busy"})
     assert busy.status_code == 409 and busy.json()["error"]["code"] == "conflict"
     assert Conversation.objects.count() == 1
+
+
+def test_an_integration_finds_its_customer_by_external_id_across_channels(agent: Agent) -> None:
+    api = as_agent(agent)
+    body = {"subject": "Meter", "text": "No reading.", "customer_external_id": "crm-42"}
+    first = api.post("/api/conversations", {**body, "customer_email": "pat@example.test"})
+    assert first.status_code == 201
+    # Later the system knows only its id; the same person, not a second customer.
+    second = api.post("/api/conversations", {**body, "subject": "Bill"})
+    assert second.status_code == 201
+    assert second.json()["customer_id"] == first.json()["customer_id"]
+    assert Customer.objects.count() == 1
+    refused = api.post("/api/conversations", {"subject": "x", "text": "Hi"})
+    assert refused.status_code in (400, 422)
+    assert "customer_email" in refused.json()["error"]["fields"]

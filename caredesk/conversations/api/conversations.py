@@ -28,7 +28,7 @@ from caredesk.conversations.api.schemas import (
 from caredesk.conversations.models import Channel, Severity, Status
 from caredesk.conversations.search import SORTS, ConversationFilters, conversations_filter
 from caredesk.conversations.selectors import conversations_visible_to
-from caredesk.customers.services import customer_get_or_create_by_email
+from caredesk.customers.services import customer_get_or_create_by_identity
 from caredesk.people.models import Agent, Team
 from caredesk.people.selectors import agent_of, may_set_severity
 
@@ -89,10 +89,10 @@ def conversation_list(
 def conversation_create(request: HttpRequest, payload: ConversationIn) -> Any:
     agent = agent_of(request.user)
     if agent is not None:
-        if not payload.customer_email:
-            raise ValidationError({"customer_email": "Say which customer this is for."})
-        customer = customer_get_or_create_by_email(
-            email=payload.customer_email, name=payload.customer_name or ""
+        customer = customer_get_or_create_by_identity(
+            email=payload.customer_email,
+            external_id=payload.customer_external_id,
+            name=payload.customer_name or "",
         )
         author = None
     else:

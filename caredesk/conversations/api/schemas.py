@@ -57,6 +57,9 @@ class ConversationIn(Schema):
     subject: str
     text: str
     customer_email: str | None = None
+    customer_external_id: str | None = Field(
+        None, max_length=254, description="Your system's id for the customer (agents only)."
+    )
     customer_name: str | None = None
     team_id: int | None = Field(None, ge=1, le=MAX_ID)
     severity: int = Field(Severity.NORMAL, ge=min(Severity.values), le=max(Severity.values))
