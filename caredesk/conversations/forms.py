@@ -15,6 +15,9 @@ class ReplyForm(forms.Form):
     # have looked at what came after it.
     last_seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     send_anyway = forms.BooleanField(required=False)
+    # The coach's rule ids shown while the draft was written (the reply box carries them), so a
+    # finding gone by sending time is recorded as accepted (replies.services.coach_outcomes_record).
+    coach_shown = forms.CharField(required=False, max_length=6000, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):

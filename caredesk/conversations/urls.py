@@ -1,6 +1,6 @@
 from django.urls import path
 
-from caredesk.conversations import inbox_views, live_views, search_views, views
+from caredesk.conversations import customer_views, inbox_views, live_views, search_views, views
 
 app_name = "desk"
 
@@ -26,7 +26,17 @@ urlpatterns = [
     path("notifications/", live_views.notification_list, name="notifications"),
     path("notifications/count/", live_views.notification_count, name="notification_count"),
     path("notifications/email/", live_views.notification_email, name="notification_email"),
-    path("customers/<int:pk>/", views.customer_detail, name="customer"),
+    path("customers/<int:pk>/", customer_views.customer_detail, name="customer"),
+    path(
+        "customers/<int:pk>/merge/",
+        customer_views.customer_merge_pick,
+        name="customer_merge_pick",
+    ),
+    path(
+        "customers/<int:pk>/merge/confirm/",
+        customer_views.customer_merge_confirm,
+        name="customer_merge",
+    ),
 ]
 
 # The coach in the reply box: mounted by caredesk/urls.py under replies/ with the saved replies, so

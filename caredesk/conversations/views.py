@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -25,8 +25,6 @@ from caredesk.conversations.forms import (
 )
 from caredesk.conversations.models import Conversation, Message, Severity
 from caredesk.conversations.selectors import conversations_visible_to, customer_history
-from caredesk.customers.models import Customer
-from caredesk.customers.selectors import customer_identities
 from caredesk.empathy.coaching import apply_rewrite, combine
 from caredesk.forms import add_service_errors
 from caredesk.people.decorators import AgentRequest, agent_required
@@ -205,6 +203,7 @@ def reply(request: AgentRequest, pk: int) -> HttpResponse:
             text=data["text"],
             resolve=data["resolve"],
             attachments=request.FILES.getlist("attachments"),
+            coach_shown=data["coach_shown"].split(),
         )
         return "Reply sent." + (" Conversation resolved." if data["resolve"] else "")
 
@@ -337,26 +336,6 @@ def _merge_page(
     return response
 
 
-@require_GET
-@agent_required
-def customer_detail(request: AgentRequest, pk: int) -> HttpResponse:
-    """The customer's page: who they are, how it has gone, and their history a page at a time."""
-    customer = get_object_or_404(Customer.objects.select_related("organisation"), pk=pk)
-    visible = conversations_visible_to(request.user)
-    if not visible.filter(customer=customer).exists() and not request.agent.sees_everything:
-        raise Http404("No such customer.")
-    trend, trend_word = selectors.customer_mood(customer)
-    context = {
-        "customer": customer,
-        "identities": customer_identities(customer),
-        "stats": selectors.customer_stats(customer),
-        "trend": trend,
-        "trend_word": trend_word,
-        "page": selectors.customer_conversations(customer, request.GET.get("page")),
-    }
-    return render(request, "desk/customer.html", context)
-
-
 # The coach in the reply box (htmx partials). It lives with the conversation it reads; the rules,
 # saved replies and `draft_coach` are the replies app's. Its routes keep their `replies:` names
 # and /replies/coach/ paths (caredesk/urls.py mounts `urls.coach_urlpatterns` there).
@@ -366,10 +345,11 @@ def _reply_box(
     request: AgentRequest, conversation: Conversation, text: str, status: int = 200
 ) -> HttpResponse:
     found = conversation_coach(conversation, text) if text.strip() else []
+    shown = request.POST.get("coach_shown", "")  # what the coach showed on this draft so far
     context = {
         "conversation": conversation,
         "saved_replies": reply_selectors.saved_replies_for(request.agent),
-        **reply_selectors.coach_view(text, found),
+        **reply_selectors.coach_view(text, found, shown=shown),
     }
     return render(request, "replies/_reply_box.html", context, status=status)
 
@@ -387,7 +367,8 @@ def coach(request: AgentRequest, pk: int) -> HttpResponse:
     form = CoachForm(request.POST)
     text = form.cleaned_data["text"] if form.is_valid() else ""
     found = conversation_coach(conversation, text) if text.strip() else []
-    context = {"conversation": conversation, **reply_selectors.coach_view(text, found)}
+    shown = request.POST.get("coach_shown", "")
+    context = {"conversation": conversation, **reply_selectors.coach_view(text, found, shown=shown)}
     return render(request, "replies/_findings.html", context)
 
 

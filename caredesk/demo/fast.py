@@ -1,7 +1,7 @@
 """Playing stories with bulk inserts, for desks of a hundred thousand conversations and more.
 
 Each step calls the same lifecycle function the matching service calls
-(`conversations/lifecycle.py`) on an in-memory conversation, keeps the plan's field changes and
+(`conversations/lifecycle/`) on an in-memory conversation, keeps the plan's field changes and
 the rows it implies, and `flush` inserts a batch at once. Nothing here decides what a step does.
 Readings are computed once per distinct text (the storyteller draws texts from a bounded pool in
 this mode) and, where the engine reads in batches, a batch at a time (`prime`); the coach's

@@ -2,7 +2,7 @@
 
 `SlowWriter` (`slow.py`) answers each step with the desk's real service; `FastWriter`
 (`fast.py`) with the same lifecycle function the service calls, on in-memory rows saved in bulk.
-Neither decides anything itself: what a step does is `conversations/lifecycle.py`'s.
+Neither decides anything itself: what a step does is `conversations/lifecycle/`'s.
 """
 
 from __future__ import annotations

@@ -74,3 +74,27 @@ class CoachRule(models.Model):
         problems = check_examples(ruleset, [self.rule_id])
         if problems:
             raise ValidationError({"definition": "Its examples disagree: " + "; ".join(problems)})
+
+
+class CoachOutcome(models.Model):
+    """What became of one coach finding on one sent reply: accepted (shown while the agent wrote,
+    gone from the text sent) or ignored (sent with it). Coaching over time reads these rows."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach_outcomes"
+    )
+    at = models.DateTimeField()
+    week = models.DateField(help_text="The Monday of the week the reply was sent (desk time).")
+    category = models.CharField(max_length=40)
+    rule = models.CharField(max_length=100)
+    accepted = models.BooleanField()
+
+    class Meta:
+        ordering = ["-at", "pk"]
+        indexes = [
+            models.Index(fields=["week", "author"], name="coach_outcome_week"),
+            models.Index(fields=["author", "week"], name="coach_outcome_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {'accepted' if self.accepted else 'ignored'} on {self.week}"

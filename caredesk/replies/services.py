@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from caredesk.empathy.coaching import Finding, RuleSet, coach, default_rules, load_rules
 from caredesk.people.models import Team, User
-from caredesk.replies.models import CoachRule, SavedReply
+from caredesk.replies.models import CoachOutcome, CoachRule, SavedReply
 from caredesk.replies.placeholders import placeholders_check, placeholders_fill
 from caredesk.text import clean_line, clean_text
 
@@ -67,3 +70,55 @@ def saved_reply_save(
 def saved_reply_render(reply: SavedReply, values: Mapping[str, str]) -> str:
     """Fill the placeholders with the conversation's facts; never a format spec or a width."""
     return placeholders_fill(reply.body, values)
+
+
+MAX_SHOWN = 60  # rule ids a draft can carry; more is not a draft an agent wrote
+_RULE_ID = re.compile(r"^[\w.\-]{1,100}$")
+
+
+def shown_rules(value: str | Iterable[str]) -> list[str]:
+    """The rule ids the coach showed while a draft was written, as the reply box carries them
+    (space-separated, from the browser): anything that is not a rule id is dropped."""
+    tokens = value.split() if isinstance(value, str) else value
+    return list(dict.fromkeys(t for t in tokens if _RULE_ID.match(t)))[:MAX_SHOWN]
+
+
+def coach_outcomes_record(
+    *,
+    author: User,
+    at: datetime,
+    findings: Iterable[Mapping[str, Any]],
+    shown: Collection[str] = (),
+) -> list[CoachOutcome]:
+    """Record what the agent did with the coach on one sent reply, for coaching over time.
+
+    A finding still in the sent text was ignored; a rule the coach showed on the draft that no
+    longer fires on the sent text was accepted (a rewrite applied, or the words changed by
+    hand). Rule ids the desk does not know are dropped: the browser sends them.
+    """
+    sent = {str(f.get("rule", "")): str(f.get("category", "")) for f in findings}
+    sent.pop("", None)
+    rules = coach_rules()
+    accepted: dict[str, str] = {}
+    for rule_id in shown_rules(shown):
+        if rule_id in sent:
+            continue
+        try:
+            accepted[rule_id] = rules.get(rule_id).category
+        except KeyError:
+            continue
+    local = timezone.localtime(at).date()
+    week = local - timedelta(days=local.weekday())
+    rows = [
+        CoachOutcome(
+            author=author,
+            at=at,
+            week=week,
+            category=category[:40],
+            rule=rule[:100],
+            accepted=is_accepted,
+        )
+        for is_accepted, found in ((False, sent), (True, accepted))
+        for rule, category in found.items()
+    ]
+    return CoachOutcome.objects.bulk_create(rows)

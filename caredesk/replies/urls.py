@@ -11,4 +11,5 @@ urlpatterns = [
     path("", views.saved_reply_list, name="list"),
     path("new/", views.saved_reply_edit, name="new"),
     path("<int:pk>/", views.saved_reply_edit, name="edit"),
+    path("coaching/", views.coaching, name="coaching"),
 ]

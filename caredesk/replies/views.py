@@ -7,11 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from caredesk.empathy.coaching import Finding
 from caredesk.forms import add_service_errors
 from caredesk.people.decorators import AgentRequest, agent_required
+from caredesk.people.models import Team
 from caredesk.replies import selectors, services
 from caredesk.replies.forms import SavedReplyForm
 from caredesk.replies.placeholders import PLACEHOLDERS
@@ -52,3 +54,19 @@ def saved_reply_edit(request: AgentRequest, pk: int | None = None) -> HttpRespon
         findings = [Finding.from_dict(d) for d in reply.findings]
         context.update(selectors.coach_view(reply.body, findings))
     return render(request, "replies/edit.html", context, status=status)
+
+
+@require_GET
+@agent_required
+def coaching(request: AgentRequest) -> HttpResponse:
+    """Coaching over time: an agent's own findings by week; a lead's view of everyone or a team."""
+    teams = (
+        selectors.teams_for(request.agent) if request.agent.sees_everything else Team.objects.none()
+    )
+    team_id = request.GET.get("team", "")
+    team = get_object_or_404(teams, pk=team_id) if team_id.isdigit() and teams else None
+    report = selectors.coaching_over_time(
+        viewer=request.agent, today=timezone.localdate(), team=team
+    )
+    context = {"report": report, "teams": teams, "team": team, "recurs": selectors.RECURS}
+    return render(request, "replies/coaching.html", context)

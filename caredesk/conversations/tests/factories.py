@@ -10,6 +10,7 @@ import factory
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from caredesk.conversations.inbox import saved_view_save
 from caredesk.conversations.models import (
     Attachment,
     Conversation,
@@ -19,10 +20,17 @@ from caredesk.conversations.models import (
     Notification,
     NotificationKind,
     Rating,
+    SavedView,
     Severity,
+    Tag,
     Viewer,
 )
-from caredesk.conversations.services import conversation_create, customer_message_add
+from caredesk.conversations.services import (
+    conversation_create,
+    conversation_tag,
+    customer_message_add,
+    tag_names,
+)
 from caredesk.customers.models import Customer
 from caredesk.customers.tests.factories import CustomerFactory
 from caredesk.people.models import Team
@@ -141,3 +149,36 @@ class NotificationFactory(factory.django.DjangoModelFactory[Notification]):
     conversation = factory.SelfAttribute("event.conversation")
     kind = NotificationKind.ASSIGNED
     created_at = factory.LazyFunction(timezone.now)
+
+
+class TagFactory(factory.django.DjangoModelFactory[Tag]):
+    """A tag as agents make one: the name cleaned by `tag_names` and put on a conversation by
+    `conversation_tag` (a new one unless `conversation=` is given)."""
+
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"refund {n}")
+
+    @classmethod
+    def _create(cls, model_class: type[Tag], *args: Any, **kwargs: Any) -> Tag:
+        conversation = kwargs.pop("conversation", None) or ConversationFactory.create()
+        (name,) = tag_names(kwargs.pop("name"))
+        conversation_tag(conversation=conversation, actor=None, add=[name])
+        return Tag.objects.get(name=name)
+
+
+class SavedViewFactory(factory.django.DjangoModelFactory[SavedView]):
+    """An agent's own inbox view, kept by `saved_view_save` (it checks the view and the limit)."""
+
+    class Meta:
+        model = SavedView
+
+    agent = factory.SubFactory(AgentFactory)
+    name = factory.Sequence(lambda n: f"Refunds waiting {n}")
+    view = "mine"
+    query = "tag=refund"
+
+    @classmethod
+    def _create(cls, model_class: type[SavedView], *args: Any, **kwargs: Any) -> SavedView:
+        return saved_view_save(**kwargs)

@@ -1,6 +1,6 @@
 """The services and the demo's bulk path write exactly the same rows for the same stories.
 
-Both call the one lifecycle (`conversations/lifecycle.py`); this plays random stories (the
+Both call the one lifecycle (`conversations/lifecycle/`); this plays random stories (the
 demo's storyteller from a drawn seed, then a few drawn extra steps) through each and compares
 every conversation's fields, every message and every event (kind, actor, time, data) in order,
 and every rating — exactly. Row ids differ between the two runs, so references to other rows

@@ -4,12 +4,17 @@ A flawed reply counts as found when its expected category is among the findings;
 a good reply is a false flag. Three labelled sets ship with the tests: the tuning set and two
 held-out sets, each written before the rules it checks and never tuned on (the second, for issue
 15: 150 flawed and 150 good replies across eight industries).
+
+`--public FILE` runs the coach over real company support replies instead (see `load_public`):
+real agents mostly write well, so the share flagged harsh must stay at most 3%. Nothing is
+downloaded: the files are a local copy (docs/coach.md says where they come from).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +30,10 @@ HELD_OUT_SET = DATA_DIR / "coach_heldout.jsonl"
 HELD_OUT_SET_2 = DATA_DIR / "coach_heldout2.jsonl"
 MIN_RECALL = 0.92
 MAX_FALSE_FLAGS = 0.05
+# Real replies: the categories that would nag a good agent if the coach were wrong about them.
+HARSH = ("absolute", "indifference", "shouting", "doubt")
+MAX_HARSH = 0.03
+PUBLIC_SAMPLE = DATA_DIR / "public_support_replies_sample.jsonl"
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,117 @@ def format_report(report: Report, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class PublicReply:
+    text: str
+    customer: str = ""  # the customer's message it answers, when the source has it
+    company: str = ""
+
+
+_ADDRESSING = re.compile(r"^(?:@\w+[\s,:]*)+")  # a tweet's leading @handles: not the agent's words
+
+
+def _public_reply(text: str, customer: str, company: str) -> PublicReply:
+    return PublicReply(
+        _ADDRESSING.sub("", text.strip()), _ADDRESSING.sub("", customer.strip()), company
+    )
+
+
+def load_public(path: Path) -> list[PublicReply]:
+    """Company replies from a local file, each sent reply once.
+
+    Two shapes: JSONL of ``{"text", "customer"?, "company"?}`` (the shipped sample), or the JSON
+    list of conversations of IBM's Twitter customer-care set (``dialogContent`` turns with
+    ``agent`` or ``client``, then ``agentURL.url_utterance``), where each agent turn is paired
+    with the customer message before it.
+    """
+    raw = path.read_text(encoding="utf-8")
+    replies: list[PublicReply] = []
+    if raw.lstrip().startswith("["):
+        for conversation in json.loads(raw):
+            company = conversation.get("dialogHeader", {}).get("company", "")
+            customer = ""
+            for turn in conversation.get("dialogContent", []):
+                if "agent" in turn:
+                    replies.append(_public_reply(turn["message"], customer, company))
+                else:
+                    customer = turn.get("message", "")
+            final = conversation.get("agentURL", {}).get("url_utterance")
+            if final:
+                replies.append(_public_reply(final, customer, company))
+    else:
+        for line in raw.splitlines():
+            if line.strip():
+                data = json.loads(line)
+                replies.append(
+                    _public_reply(data["text"], data.get("customer", ""), data.get("company", ""))
+                )
+    # Each sent reply once: a stock answer sent to two customers is two replies.
+    unique = {(r.text, r.customer): r for r in replies if r.text}
+    return list(unique.values())
+
+
+@dataclass
+class PublicReport:
+    name: str
+    replies: int = 0
+    harsh: int = 0  # replies with at least one harsh finding
+    by_category: dict[str, int] = field(default_factory=dict)  # replies with each category
+    companies: set[str] = field(default_factory=set)
+    flagged: list[tuple[PublicReply, list[str]]] = field(default_factory=list)
+
+    @property
+    def harsh_share(self) -> float:
+        return self.harsh / self.replies if self.replies else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.harsh_share <= MAX_HARSH
+
+
+def evaluate_public(
+    replies: Sequence[PublicReply], name: str = "", rules: RuleSet | None = None
+) -> PublicReport:
+    """Coach every reply with what the desk would know: the customer's message, read for
+    emotion, and its length (so curtness and a missing acknowledgment can fire as at the desk)."""
+    from caredesk.empathy.emotion import analyze  # the emotion engine loads its lexicons lazily
+
+    ruleset = rules if rules is not None else default_rules()
+    report = PublicReport(name)
+    for reply in replies:
+        context: dict[str, Any] | None = None
+        if reply.customer:
+            context = {
+                "reading": analyze(reply.customer),
+                "customer_words": len(reply.customer.split()),
+            }
+        categories = sorted({f.category for f in coach(reply.text, context, rules=ruleset)})
+        report.replies += 1
+        report.companies.add(reply.company)
+        for category in categories:
+            report.by_category[category] = report.by_category.get(category, 0) + 1
+        if set(categories) & set(HARSH):
+            report.harsh += 1
+            report.flagged.append((reply, categories))
+    return report
+
+
+def format_public(report: PublicReport, verbose: bool = False) -> str:
+    lines = [
+        f"{report.name}: {report.replies} company replies from {len(report.companies - {''})} "
+        f"companies, flagged harsh {report.harsh_share:.1%} ({report.harsh})"
+        f"  [{'ok' if report.passed else 'ABOVE TARGET'}]"
+    ]
+    for category in [*HARSH, *sorted(set(report.by_category) - set(HARSH))]:
+        n = report.by_category.get(category, 0)
+        mark = " (harsh)" if category in HARSH else ""
+        lines.append(f"  {category:<18} {n:>5}  {n / max(report.replies, 1):6.1%}{mark}")
+    if verbose:
+        for reply, got in report.flagged:
+            lines.append(f"  HARSH {got} [{reply.company}]: {reply.text[:140]}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="caredesk eval coach",
@@ -141,9 +261,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="JSONL file(s) of {text, expect, context}; default: the tuning and both held-out sets",
     )
+    parser.add_argument(
+        "--public",
+        action="append",
+        type=Path,
+        help="real company replies (JSONL or IBM's Twitter customer-care JSON): the share "
+        f"flagged harsh ({', '.join(HARSH)}) must stay at most {MAX_HARSH:.0%}",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses and false flags")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
     args = parser.parse_args(argv)
+    if args.public:
+        return _main_public(args.public, as_json=args.json, verbose=args.verbose)
     paths = args.data or [TUNING_SET, HELD_OUT_SET, HELD_OUT_SET_2]
     reports = [evaluate(load_rows(p), name=p.stem) for p in paths]
     if args.json:
@@ -153,6 +282,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         for report in reports:
             print(format_report(report, args.verbose))
     return 0 if all(r.passed for r in reports) else 1
+
+
+def _main_public(paths: list[Path], *, as_json: bool, verbose: bool) -> int:
+    replies = {(r.text, r.customer): r for p in paths for r in load_public(p)}
+    report = evaluate_public(list(replies.values()), name=", ".join(p.name for p in paths))
+    if as_json:
+        data = {
+            "name": report.name,
+            "replies": report.replies,
+            "companies": len(report.companies - {""}),
+            "harsh": report.harsh,
+            "harsh_share": round(report.harsh_share, 4),
+            "by_category": dict(sorted(report.by_category.items())),
+            "passed": report.passed,
+        }
+        print(json.dumps(data, indent=2))
+    else:
+        print(f"target: flagged harsh ({', '.join(HARSH)}) <= {MAX_HARSH:.0%}")
+        print(format_public(report, verbose))
+    return 0 if report.passed else 1
 
 
 if __name__ == "__main__":

@@ -3,14 +3,16 @@ rows a lead adds in the admin, checked against their own examples."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from caredesk.people.models import Team, User
 from caredesk.people.tests.factories import UserFactory
-from caredesk.replies.models import CoachRule, SavedReply
-from caredesk.replies.services import saved_reply_save
+from caredesk.replies.models import CoachOutcome, CoachRule, SavedReply
+from caredesk.replies.services import coach_outcomes_record, saved_reply_save
 
 
 class SavedReplyFactory(factory.django.DjangoModelFactory[SavedReply]):
@@ -54,3 +56,22 @@ class CoachRuleFactory(factory.django.DjangoModelFactory[CoachRule]):
         rule.full_clean()  # a rule must pass its own examples, as in the admin
         rule.save()
         return rule
+
+
+class CoachOutcomeFactory(factory.django.DjangoModelFactory[CoachOutcome]):
+    """One ignored finding on a sent reply, recorded as the reply path records it."""
+
+    class Meta:
+        model = CoachOutcome
+
+    author = factory.SubFactory(UserFactory)
+    at = factory.LazyFunction(timezone.now)
+    rule = "indifference.not_my_job"
+    category = "indifference"
+
+    @classmethod
+    def _create(cls, model_class: type[CoachOutcome], *args: Any, **kwargs: Any) -> CoachOutcome:
+        at: datetime = kwargs["at"]
+        finding = {"rule": kwargs["rule"], "category": kwargs["category"]}
+        (outcome,) = coach_outcomes_record(author=kwargs["author"], at=at, findings=[finding])
+        return outcome

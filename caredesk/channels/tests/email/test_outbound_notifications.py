@@ -3,6 +3,7 @@ a server that refuses them gets retries, then a failure leads see and can send a
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -64,19 +65,7 @@ def test_failed_notifications_are_kept_shown_to_leads_and_sent_again(
     quarantine = client.get(reverse("mail:quarantine")).content.decode()
     assert f'href="{reverse("outbound:notifications")}"' in quarantine
 
-    capture = Capture()
-    controller = Controller(capture, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        settings.EMAIL_PORT = controller.port
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("outbound:notification_retry", args=[alert.pk]))
-        assert response.status_code == 302
-        with django_capture_on_commit_callbacks(execute=True):  # sent: refused with a notice
-            client.post(reverse("outbound:notification_retry", args=[alert.pk]))
-    finally:
-        controller.stop()
-    (mail,) = capture.mails
+    (mail,) = _sent_again_by_hand(client, alert, settings, django_capture_on_commit_callbacks)
     assert mail["Message-ID"] == alert.headers["Message-ID"]  # the same mail, not a new one
     assert mail["Subject"] == f"[Caredesk] Urgent: #{conversation.pk} Refund"
     assert mail["Auto-Submitted"] == "auto-generated"
@@ -84,3 +73,23 @@ def test_failed_notifications_are_kept_shown_to_leads_and_sent_again(
     assert (alert.status, alert.error) == (Delivery.SENT, "") and alert.sent_at is not None
     confirmation = OutboundNotification.objects.get(kind=NotificationKind.CONFIRMATION)
     assert confirmation.status == Delivery.FAILED  # untouched until a lead sends it too
+
+
+def _sent_again_by_hand(
+    client: Client, alert: OutboundNotification, settings: Any, on_commit: Any
+) -> list[EmailMessage]:
+    """The lead sends the failed mail again, twice, to a real SMTP server now listening: the
+    second press finds it sent. Returns what the server received."""
+    capture = Capture()
+    controller = Controller(capture, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings.EMAIL_PORT = controller.port
+        with on_commit(execute=True):
+            response = client.post(reverse("outbound:notification_retry", args=[alert.pk]))
+        assert response.status_code == 302
+        with on_commit(execute=True):  # sent: refused with a notice
+            client.post(reverse("outbound:notification_retry", args=[alert.pk]))
+    finally:
+        controller.stop()
+    return list(capture.mails)

@@ -1,15 +1,16 @@
-"""Writes to conversations: every change goes through one of these and leaves an event."""
+"""Messages: a customer opening a conversation and writing again, an agent's reply and note, and
+the messages the desk sends by itself. What the customer wrote is read, and a reply coached,
+before the transaction opens, so a slow engine never holds the write lock."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -23,22 +24,14 @@ from caredesk.conversations.models import (
     Direction,
     EventKind,
     Message,
-    Rating,
     Severity,
-    Status,
-    Tag,
 )
+from caredesk.conversations.services.locking import locked
 from caredesk.customers.models import Customer
 from caredesk.empathy.types import Reading
 from caredesk.people.models import Agent, Team, User
-from caredesk.text import (
-    clean_body,
-    clean_line,
-    clean_subject,
-    clean_text,
-    sanitize_html,
-    text_to_html,
-)
+from caredesk.replies.services import coach_outcomes_record
+from caredesk.text import clean_body, clean_subject, sanitize_html, text_to_html
 
 
 def _check_attachments(files: Sequence[UploadedFile]) -> None:
@@ -207,9 +200,9 @@ def customer_message_add(
     _check_attachments(attachments)
     found = reading.inbound_read_once(text, ahead)
     with transaction.atomic():
-        conversation = _locked(conversation)
+        conversation = locked(conversation)
         if conversation.merged_into_id:
-            conversation = _locked(Conversation(pk=conversation.merged_into_id))
+            conversation = locked(Conversation(pk=conversation.merged_into_id))
         now = at or timezone.now()
         newest = (
             conversation.messages.filter(direction=Direction.INBOUND)
@@ -250,8 +243,11 @@ def reply_send(
     resolve: bool = False,
     attachments: Sequence[UploadedFile] = (),
     at: datetime | None = None,
+    coach_shown: Collection[str] = (),
 ) -> Message:
-    """An agent answers the customer. The coach's findings are kept for the review report.
+    """An agent answers the customer. The coach's findings are kept for the review report, and
+    what became of each (`coach_shown`: the rules the coach showed on the draft) for coaching
+    over time.
 
     The coach advises and never blocks: the reply is sent whatever it found. It reads the
     draft before the transaction opens, so it never holds the write lock.
@@ -263,7 +259,7 @@ def reply_send(
         current = Conversation.objects.get(pk=conversation.pk)
         findings = [f.to_dict() for f in coaching.conversation_coach(current, text, at=now)]
     with transaction.atomic():
-        conversation = _locked(conversation)
+        conversation = locked(conversation)
         message = _message_create(
             conversation=conversation,
             direction=Direction.OUTBOUND,
@@ -274,21 +270,13 @@ def reply_send(
             attachments=attachments,
             findings=findings,
         )
+        coach_outcomes_record(author=agent.user, at=now, findings=findings, shown=coach_shown)
         plan_record(
             lifecycle.agent_replied(
                 conversation, agent=agent, at=now, message=message.pk, resolve=resolve
             )
         )
     return message
-
-
-def _locked(conversation: Conversation) -> Conversation:
-    """The conversation, locked for this transaction, with what the lifecycle reads."""
-    return (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("owner", "team")
-        .get(pk=conversation.pk)
-    )
 
 
 @transaction.atomic
@@ -310,184 +298,6 @@ def note_add(
     return message
 
 
-@transaction.atomic
-def conversation_assign(
-    *, conversation: Conversation, agent: Agent, actor: User, at: datetime | None = None
-) -> None:
-    now = at or timezone.now()
-    conversation = _locked(conversation)
-    plan_record(lifecycle.assigned(conversation, agent=agent, actor=actor, at=now, how="assigned"))
-
-
-def agent_teams_by_name(agent: Agent) -> list[Team]:
-    """An agent's teams in the order the transfer rule picks from (by name)."""
-    return sorted(agent.teams.all(), key=lambda t: t.name)
-
-
-@transaction.atomic
-def conversation_transfer(
-    *,
-    conversation: Conversation,
-    actor: User,
-    note: str,
-    to_agent: Agent | None = None,
-    to_team: Team | None = None,
-    at: datetime | None = None,
-) -> Conversation:
-    """A warm transfer: the handoff note is required so the customer never repeats themselves."""
-    note = clean_text(note, field="note")
-    if not note:
-        raise ValidationError(
-            {
-                "note": "Write a handoff note: what the customer needs, what you "
-                "already tried, and what is next — so they never have to repeat it."
-            }
-        )
-    if len(note) > settings.CAREDESK_MAX_MESSAGE_CHARS:
-        raise ValidationError({"note": "The handoff note is too long."})
-    now = at or timezone.now()
-    conversation = _locked(conversation)
-    plan_record(
-        lifecycle.transferred(
-            conversation,
-            actor=actor,
-            note=note,
-            to_agent=to_agent,
-            to_team=to_team,
-            agent_teams=agent_teams_by_name(to_agent) if to_agent and to_team is None else [],
-            at=now,
-        )
-    )
-    if to_agent is None and conversation.team is not None and conversation.team.auto_assign:
-        queue.auto_assign(conversation=conversation, at=now)
-    return conversation
-
-
-@transaction.atomic
-def severity_change(
-    *,
-    conversation: Conversation,
-    actor: User | None,
-    severity: int,
-    reason: str = "",
-    at: datetime | None = None,
-) -> None:
-    reason = clean_line(reason, field="reason", max_chars=500)
-    conversation = _locked(conversation)
-    plan_record(
-        lifecycle.severity_changed(
-            conversation,
-            actor=actor,
-            severity=severity,
-            reason=reason,
-            at=at or timezone.now(),
-        )
-    )
-
-
-TAG_NAME = re.compile(r"^[^\W_][\w\- ]{0,39}$")
-
-
-def tag_names(text: str) -> list[str]:
-    """Tags as typed ("Refund, outage"): lower-cased, trimmed, without repeats; a clear error for
-    a name that is too long or made of punctuation."""
-    names: dict[str, None] = {}
-    for raw in text.split(","):
-        name = " ".join(raw.split()).lower()
-        if not name:
-            continue
-        if not TAG_NAME.match(name):
-            raise ValidationError(
-                {
-                    "tags": f"“{name[:50]}” is not a tag: letters, digits, spaces and dashes, "
-                    "at most 40."
-                }
-            )
-        names.setdefault(name, None)
-    return list(names)
-
-
-@transaction.atomic
-def conversation_tag(
-    *,
-    conversation: Conversation,
-    actor: User | None,
-    add: Sequence[str] = (),
-    remove: Sequence[str] = (),
-    at: datetime | None = None,
-) -> None:
-    """Put tags on a conversation and take others off; one TAGGED event says what changed."""
-    conversation = _locked(conversation)
-    current = set(conversation.tags.values_list("name", flat=True))
-    added = [n for n in dict.fromkeys(add) if n not in current]
-    removed = [n for n in dict.fromkeys(remove) if n in current and n not in added]
-    plan = lifecycle.tagged(
-        conversation, actor=actor, added=added, removed=removed, at=at or timezone.now()
-    )
-    if added:
-        conversation.tags.add(*(Tag.objects.get_or_create(name=n)[0] for n in added))
-    if removed:
-        conversation.tags.remove(*Tag.objects.filter(name__in=removed))
-    plan_record(plan)
-
-
-@transaction.atomic
-def conversation_resolve(
-    *, conversation: Conversation, agent: Agent, at: datetime | None = None
-) -> None:
-    conversation = _locked(conversation)
-    plan_record(lifecycle.resolved(conversation, agent=agent, at=at or timezone.now()))
-
-
-CLOSE_AFTER_DAYS = 7
-
-
-@transaction.atomic
-def conversation_close(*, conversation: Conversation, at: datetime | None = None) -> None:
-    """A resolved conversation closes for good; a customer writing again then reopens it."""
-    conversation = _locked(conversation)
-    plan_record(lifecycle.closed(conversation, at=at or timezone.now()))
-
-
-def conversations_close_resolved(*, at: datetime | None = None) -> int:
-    """Close what was resolved more than `CLOSE_AFTER_DAYS` ago and not reopened."""
-    now = at or timezone.now()
-    due = Conversation.objects.filter(
-        status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=CLOSE_AFTER_DAYS)
-    ).values_list("pk", flat=True)[:1000]
-    closed = 0
-    for pk in list(due):
-        conversation_close(conversation=Conversation(pk=pk), at=now)
-        closed += 1
-    return closed
-
-
-@transaction.atomic
-def conversation_reopen(
-    *, conversation: Conversation, actor: User, reason: str = "", at: datetime | None = None
-) -> None:
-    conversation = _locked(conversation)
-    plan_record(
-        lifecycle.reopened(conversation, actor=actor, at=at or timezone.now(), reason=reason)
-    )
-
-
-@transaction.atomic
-def conversation_merge(
-    *, source: Conversation, target: Conversation, agent: Agent, at: datetime | None = None
-) -> Conversation:
-    """Fold a duplicate into the conversation that remains; nothing is lost, both histories stay."""
-    now = at or timezone.now()
-    source = _locked(source)
-    target = _locked(target)
-    moved = Message.objects.filter(conversation=source).count()
-    away, into = lifecycle.merged(source, target, actor=agent.user, at=now, moved=moved)
-    Message.objects.filter(conversation=source).update(conversation=target)
-    plan_record(away)
-    plan_record(into)
-    return target
-
-
 def care_message_send(
     *,
     conversation: Conversation,
@@ -501,7 +311,7 @@ def care_message_send(
     under this same lock (a surrounding transaction) so that it is sent once."""
     now = at or timezone.now()
     with transaction.atomic():
-        conversation = _locked(conversation)
+        conversation = locked(conversation)
         message = _message_create(
             conversation=conversation,
             direction=Direction.OUTBOUND,
@@ -514,45 +324,3 @@ def care_message_send(
             lifecycle.care_message_sent(conversation, kind=kind, at=now, message=message.pk, **data)
         )
     return message
-
-
-@transaction.atomic
-def rating_submit(
-    *,
-    conversation: Conversation,
-    user: User | None,
-    satisfaction: int,
-    effort: int,
-    comment: str = "",
-    at: datetime | None = None,
-    by_link: bool = False,
-) -> Rating:
-    """The customer rates a resolved conversation: how satisfied, and how much effort it took.
-
-    `by_link`: the caller checked a signed rating link the desk mailed to this conversation's
-    customer (no login); the rating is then the customer's, `user` their login if they have one."""
-    conversation = (
-        Conversation.objects.select_for_update().select_related("customer").get(pk=conversation.pk)
-    )
-    if by_link:
-        user = conversation.customer.user
-    elif user is None or conversation.customer.user_id != user.pk:
-        raise PermissionDenied("Only the customer can rate their conversation.")
-    now = at or timezone.now()
-    plan = lifecycle.rated(
-        conversation, actor=user, satisfaction=satisfaction, effort=effort, at=now
-    )
-    comment = clean_text(comment, field="comment")
-    if len(comment) > 2000:
-        raise ValidationError({"comment": "Keep the comment under 2,000 characters."})
-    rating, _ = Rating.objects.update_or_create(
-        conversation=conversation,
-        defaults={
-            "satisfaction": satisfaction,
-            "effort": effort,
-            "comment": comment,
-            "created_at": now,
-        },
-    )
-    plan_record(plan)
-    return rating
