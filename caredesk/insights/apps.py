@@ -5,3 +5,8 @@ class InsightsConfig(AppConfig):
     name = "caredesk.insights"
     label = "insights"
     verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from caredesk.insights.tasks import jobs_subscribe
+
+        jobs_subscribe()

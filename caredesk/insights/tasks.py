@@ -1,0 +1,48 @@
+"""Background work: keeping the rollups up to date as events arrive, and catching up."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from caredesk import jobs
+from caredesk.conversations.models import EventKind
+from caredesk.insights import goals, review, rollup
+from caredesk.insights.facts import desk_zone
+
+
+@db_task(retries=3, retry_delay=10)
+def rollup_event_task(conversation: int, event: int, kind: str) -> None:
+    rollup.conversation_refresh_after_event(conversation=conversation, kind=kind)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def rollup_catch_up() -> None:
+    """A safety net: the conversations of events after the mark (a lost enqueue, or rows the
+    demo's bulk path wrote without publishing) are counted; far behind, a rebuild is quicker."""
+    if rollup.events_behind() > rollup.REBUILD_BEHIND:
+        rollup.rollups_rebuild()
+        return
+    while rollup.events_catch_up():
+        pass
+
+
+@db_periodic_task(crontab(minute="17"))
+def goals_celebrate_task() -> None:
+    """Hourly: judge the checkpoints that ended and mail each reached one to its team, once."""
+    at = timezone.now()
+    goals.goals_celebrate(at=at, today=at.astimezone(desk_zone()).date())
+
+
+@db_periodic_task(crontab(minute="23", hour="*/6"))
+def reviews_send_task() -> None:
+    """Four times a day: mail each scheduled review whose period has ended (once per period,
+    kept by `ReviewSent`; a missed run is caught by the next)."""
+    review.reviews_send_due(today=timezone.now().astimezone(desk_zone()).date())
+
+
+def jobs_subscribe() -> None:
+    """Every event, whatever its kind, may move a metric: subscribe to all of them."""
+    for kind in EventKind:
+        jobs.subscribe(f"event.{kind}", rollup_event_task)
