@@ -152,6 +152,9 @@ def _bench(reps: int, explain: int) -> None:
         ("search: refund", f"{search}?q=refund"),
         ("search: order delivery", f"{search}?q=order+delivery"),
         ("search: passw (prefix)", f"{search}?q=passw"),
+        # The API's `q` is complete (every match, a page at a time): its first page of 50.
+        ("api: q=refund", "/api/conversations?q=refund"),
+        ("api: q=order delivery", "/api/conversations?q=order+delivery"),
         ("queue, severity high", f"{reverse('desk:queue')}?severity=3"),
         ("team, waiting > 4h", f"{reverse('desk:team')}?waiting=4h&sort=oldest"),
         ("mine, by severity", f"{reverse('desk:mine')}?sort=severity"),

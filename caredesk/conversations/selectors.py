@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Min, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models import CharField, Count, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Substr, Trim
 
 from caredesk.conversations.models import (
     NOT_DONE_STATUSES,
@@ -41,25 +41,36 @@ def conversations_visible_to(user: User | Any) -> QuerySet[Conversation]:
 def customer_history(
     customer: Customer, *, exclude: Conversation | None = None, limit: int = HISTORY_LIMIT
 ) -> QuerySet[Conversation]:
-    """Every conversation of the customer with its messages (not internal notes), newest first.
+    """The customer's other conversations, newest first, each with its latest message (not an
+    internal note) as `latest_text`/`latest_at`/`latest_direction`/`latest_author`.
 
-    Shown whole on every conversation page, whichever team handled it, so that no agent asks the
-    customer to repeat what they already told another team.
+    Shown on every conversation page, whichever team handled it, so that no agent asks the
+    customer to repeat what they already told another team; one query however long their
+    history, and the whole conversation is a click away.
     """
     qs = Conversation.objects.filter(customer=customer).select_related("owner__user", "team")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    # Only what a history shows: no readings, findings or HTML to decode, and a short preview
-    # for the conversation page's side panel (truncating a long text whole is costly).
-    messages = (
-        Message.objects.exclude(direction=Direction.NOTE)
-        .select_related("author")
-        .defer("html", "reading", "findings")
-        .annotate(preview=Substr("text", 1, PREVIEW_CHARS))
+    return _with_latest_message(qs).order_by("-created_at", "-pk")[:limit]
+
+
+def _with_latest_message(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Each conversation with its latest message that is not a note, read in the same query (a
+    short preview: truncating a long text whole is costly)."""
+    latest = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(direction=Direction.NOTE)
+        .order_by("-created_at", "-pk")
     )
-    return qs.order_by("-created_at").prefetch_related(Prefetch("messages", queryset=messages))[
-        :limit
-    ]
+    # The author as `User.__str__` names them: the full name, else the e-mail address.
+    full_name = Trim(Concat("author__first_name", Value(" "), "author__last_name"))
+    author = Coalesce(NullIf(full_name, Value("")), "author__email", output_field=CharField())
+    return qs.annotate(
+        latest_text=Subquery(latest.annotate(p=Substr("text", 1, PREVIEW_CHARS)).values("p")[:1]),
+        latest_at=Subquery(latest.values("created_at")[:1]),
+        latest_direction=Subquery(latest.values("direction")[:1]),
+        latest_author=Subquery(latest.annotate(a=author).values("a")[:1]),
+    )
 
 
 def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:
@@ -269,24 +280,10 @@ def customer_conversations(customer: Customer, page: str | int | None) -> Page:
     """One page of the customer's conversations, newest first, each with its latest message (not
     a note) as `latest_text`/`latest_at`/`latest_direction`: one query for the page, however long
     the history."""
-    latest = (
-        Message.objects.filter(conversation=OuterRef("pk"))
-        .exclude(direction=Direction.NOTE)
-        .order_by("-created_at", "-pk")
+    qs = Conversation.objects.filter(customer=customer).select_related("owner__user", "team")
+    return paginate(
+        _with_latest_message(qs).order_by("-created_at", "-pk"), page, per_page=CUSTOMER_PAGE_SIZE
     )
-    qs = (
-        Conversation.objects.filter(customer=customer)
-        .select_related("owner__user", "team")
-        .annotate(
-            latest_text=Subquery(
-                latest.annotate(p=Substr("text", 1, PREVIEW_CHARS)).values("p")[:1]
-            ),
-            latest_at=Subquery(latest.values("created_at")[:1]),
-            latest_direction=Subquery(latest.values("direction")[:1]),
-        )
-        .order_by("-created_at", "-pk")
-    )
-    return paginate(qs, page, per_page=CUSTOMER_PAGE_SIZE)
 
 
 def latest_message(conversation: Conversation) -> Message | None:

@@ -3,6 +3,7 @@ what it finds, that the index follows every write, and that nobody finds what th
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -10,8 +11,9 @@ from django.db import connection
 from django.test import Client
 
 from caredesk.conftest import login
-from caredesk.conversations.models import Conversation, Message
+from caredesk.conversations.models import Conversation, Direction, Message
 from caredesk.conversations.search import (
+    SECTION_LIMIT,
     conversations_matching,
     customers_matching,
     desk_search,
@@ -28,6 +30,7 @@ from caredesk.people.models import Agent, Team
 from caredesk.people.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
+_index = importlib.import_module("caredesk.conversations.migrations.0011_search_index")
 
 
 def _found(user: Any, query: str, *, include_notes: bool = True) -> set[int]:
@@ -89,8 +92,47 @@ def test_the_index_follows_edits_deletes_and_bulk_writes(team: Team) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             triggers = {row[0] for row in cursor.fetchall()}
-        for table in ("conversations_conversation", "conversations_message", "customers_customer"):
-            assert {f"{table}_fts_{s}" for s in ("ai", "ad", "au")} <= triggers
+        assert set(_index.SEARCH_TRIGGERS) <= triggers
+        assert {f"customers_customer_fts_{s}" for s in ("ai", "ad", "au")} <= triggers
+
+
+def _instances() -> list[tuple[Any, ...]]:
+    """Every (term, conversation, column, position) the SQLite index holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab "
+            "USING fts5vocab(main, conversations_search, instance)"
+        )
+        cursor.execute("SELECT term, doc, col, offset FROM temp.search_vocab ORDER BY 1, 2, 3, 4")
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index of SQLite")
+def test_the_triggers_keep_each_document_exactly_as_a_rebuild_makes_it(
+    team: Team, agent: Agent
+) -> None:
+    """The contentless index must be told the old words of a document to take it out: if a
+    trigger got them wrong, stale words would stay findable. After every kind of write the index
+    holds exactly what building it afresh from the tables gives."""
+    a = make_conversation(team=team, subject="Parcel lost", text="Where is my parcel?")
+    b = make_conversation(team=team, subject="Invoice", text="Please send a copy.")
+    note_add(conversation=a, agent=agent, text="Courier says delivered.")
+    reply_send(conversation=a, agent=agent, text="We are asking the courier.", resolve=False)
+    Conversation.objects.filter(pk=a.pk).update(subject="Parcel missing")
+    Conversation.objects.filter(pk=b.pk).update(status=b.status)  # no subject change
+    moved = a.messages.filter(direction=Direction.INBOUND).get()
+    Message.objects.filter(pk=moved.pk).update(conversation=b)
+    Message.objects.filter(conversation=a, direction=Direction.NOTE).update(text="Refunded.")
+    b.messages.filter(direction=Direction.OUTBOUND).delete()
+    live = _instances()
+    assert live, "the index is empty"
+    with connection.cursor() as cursor:
+        for sql in _index.search_index_sql("sqlite"):  # delete-all, then every document again
+            cursor.execute(sql)
+    assert _instances() == live
+    assert _found(None, "parcel") == {a.pk, b.pk}  # a's subject; the message moved to b
+    assert _found(None, "refunded", include_notes=False) == set()  # a note
+    assert _found(None, "refunded courier") == {a.pk}
 
 
 def test_nobody_finds_what_they_cannot_open(
@@ -151,3 +193,16 @@ def test_the_page_groups_results_by_kind(team: Team, agent: Agent, lead: Agent) 
     assert 'id="header-search"' in html
     empty = login(Client(), agent.user.email).get("/desk/search/", {"q": ""})
     assert empty.status_code == 200 and "results-conversations" not in empty.content.decode()
+
+
+def test_the_page_shows_the_newest_matches_and_says_there_are_more(
+    team: Team, other_team: Team, agent: Agent
+) -> None:
+    mine = [make_conversation(team=team, subject=f"Refund {i}") for i in range(SECTION_LIMIT + 1)]
+    make_conversation(team=other_team, subject="Refund, not theirs to see")  # the newest of all
+    section = _section(desk_search(user=agent.user, query="refund"), "conversations")
+    newest = sorted(mine, key=lambda c: c.pk, reverse=True)[:SECTION_LIMIT]
+    assert [h.url for h in section.hits] == [c.get_absolute_url() for c in newest]
+    assert section.more
+    # What the API's `q` filters by finds every one (it pages through them all).
+    assert _found(agent.user, "refund") >= {c.pk for c in mine}
