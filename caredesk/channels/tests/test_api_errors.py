@@ -221,22 +221,28 @@ def test_a_body_that_is_not_json_is_400(callers: Callers, method: str, path: str
     assert_documented(method, path, 400)
 
 
+def _typed_query_parameter(method: str, path: str) -> str | None:
+    """The first query parameter that takes only a number or a date: a word there is a 422."""
+    for q in openapi()["paths"][path][method.lower()].get("parameters", []):
+        schema = q.get("schema", {})
+        kinds = [schema, *schema.get("anyOf", [])]
+        if q.get("in") == "query" and any(
+            k.get("type") == "integer" or k.get("format") in ("date", "date-time") for k in kinds
+        ):
+            return str(q["name"])
+    return None
+
+
 @pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        (m, p)
-        for m, p in operations()
-        if any(
-            q.get("in") == "query" for q in openapi()["paths"][p][m.lower()].get("parameters", [])
-        )
-    ],
+    ("method", "path"), [(m, p) for m, p in operations() if _typed_query_parameter(m, p)]
 )
 def test_a_query_parameter_of_the_wrong_type_is_422(
     callers: Callers, method: str, path: str
 ) -> None:
-    r = callers.call(method, fill(path, callers.conversation.pk) + "?limit=many&offset=-5")
+    name = _typed_query_parameter(method, path)
+    r = callers.call(method, fill(path, callers.conversation.pk) + f"?{name}=many")
     error = assert_error_shape(r, 422)
-    assert "limit" in error["fields"]
+    assert name in error["fields"]
     assert_documented(method, path, 422)
 
 
