@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 
@@ -32,6 +33,7 @@ LEADS_ALERT = "leads.alert"  # a fresh risk made a conversation urgent: tell the
 NOTIFICATION_MAIL = "notification.mail"  # an agent's notification, to be mailed (their choice)
 
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_held: list[Handler] = []
 
 
 def subscribe(topic: str, handler: Handler) -> None:
@@ -57,8 +59,21 @@ def publish(topic: str, /, **payload: Payload) -> None:
     transaction.on_commit(lambda: _run(topic, payload))
 
 
+@contextmanager
+def held(handler: Handler) -> Iterator[None]:
+    """Skip `handler` for what commits inside the block: for a bulk write that redoes its work in
+    one go at the end (the demo seed rebuilds the rollups rather than queue a task per event)."""
+    _held.append(handler)
+    try:
+        yield
+    finally:
+        _held.remove(handler)
+
+
 def _run(topic: str, payload: dict[str, Payload]) -> None:
     for handler in list(_handlers.get(topic, ())):
+        if handler in _held:
+            continue
         try:
             handler(**payload)
         except Exception:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
+from caredesk import jobs
 from caredesk.care.outreach_services import outreach_sweep
 from caredesk.conversations import reading
 from caredesk.conversations.models import (
@@ -42,6 +43,7 @@ from caredesk.demo.slow import SlowWriter
 from caredesk.demo.steps import Create, CustomerWrites, Story
 from caredesk.demo.story import STATUS_WEIGHTS, Cast, CustomerSpec, Storyteller
 from caredesk.insights import rollup
+from caredesk.insights.tasks import rollup_event_task
 from caredesk.knowledge.models import Article
 from caredesk.people.models import Agent, Presence, Role, Team, User
 
@@ -349,7 +351,13 @@ def demo_seed(
         insert_seconds = writer.insert_seconds
     else:
         slow = SlowWriter(agents=agents, teams=teams, customers=customers)
-        with reading.refine_tasks_held(), transaction.atomic():
+        # The rollups are rebuilt once below, not by a task per historic event that would keep
+        # the demo's one worker from the desk's own work (mail, updates) for minutes.
+        with (
+            jobs.held(rollup_event_task),
+            reading.refine_tasks_held(),
+            transaction.atomic(),
+        ):
             for group in _stories(rng, teller, specs, size):
                 for story in group:
                     slow.write(story)

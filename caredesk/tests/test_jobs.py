@@ -53,3 +53,27 @@ def test_nothing_runs_for_a_rollback(calls: list) -> None:
 def test_an_unsubscribed_topic_costs_nothing() -> None:
     jobs.publish("nobody.listens", message=1)  # no handler: no on_commit hook at all
     assert not jobs.subscribed("nobody.listens")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_handler_is_skipped_for_what_commits_inside_the_block_only() -> None:
+    seen: list[str] = []
+
+    def kept(**payload: object) -> None:
+        seen.append("kept")
+
+    def skipped(**payload: object) -> None:
+        seen.append("skipped")
+
+    for handler in (kept, skipped):
+        jobs.subscribe(TOPIC, handler)
+    try:
+        with jobs.held(skipped), transaction.atomic():
+            jobs.publish(TOPIC, message=1)
+        assert seen == ["kept"]
+        with transaction.atomic():
+            jobs.publish(TOPIC, message=2)
+        assert seen == ["kept", "kept", "skipped"]
+    finally:
+        for handler in (kept, skipped):
+            jobs.unsubscribe(TOPIC, handler)
