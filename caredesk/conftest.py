@@ -16,6 +16,9 @@ from caredesk.customers.tests.factories import CustomerFactory
 from caredesk.people.models import Agent, Role, Team
 from caredesk.people.tests.factories import PASSWORD, AgentFactory, TeamFactory
 
+# Fixtures that live in their own module: `smtp_server`, a real SMTP server on 127.0.0.1.
+pytest_plugins = ["caredesk.tests.smtp"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _tasks_run_in_process() -> None:

@@ -104,7 +104,7 @@ def test_a_reached_checkpoint_is_celebrated_and_mailed_once(lead: Agent, smtp: C
     assert "Checkpoint reached" in mail["Subject"]
     assert "Billing reached the checkpoint 1 Jan – 31 Jan 2026" in mail.get_content()
     assert "88%" in mail.get_content()
-    assert member.user.email in smtp.rcpt[0] and outsider.user.email not in smtp.rcpt[0]
+    assert member.user.email in smtp.envelopes[0] and outsider.user.email not in smtp.envelopes[0]
     progress = goals.goal_progress(goal, date(2026, 4, 5))
     assert [c.state for c in progress.checkpoints] == ["reached", "missed", "missed"]
     assert progress.checkpoints[2].thin

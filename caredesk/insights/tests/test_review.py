@@ -121,7 +121,7 @@ def test_a_scheduled_review_is_mailed_once_per_period(smtp: Capture) -> None:
     ]
     first = smtp.mails[0]
     assert first["Subject"] == "Caredesk review: 6 Apr – 12 Apr 2026"
-    assert smtp.rcpt[0] == ["lead@desk.example.com"]
+    assert smtp.envelopes[0] == ["lead@desk.example.com"]
     body = first.get_body(("plain",))
     assert body is not None and "First-contact resolution: 75%, 20 cases" in body.get_content()
     (attachment,) = list(first.iter_attachments())

@@ -11,19 +11,19 @@ from django.urls import reverse
 
 from caredesk.channels.email.models import NotificationKind, OutboundNotification
 from caredesk.channels.email.tasks import agent_notification_task
-from caredesk.channels.tests.email.test_outbound import Capture, smtp_server  # noqa: F401
 from caredesk.conftest import login
 from caredesk.conversations.models import Delivery, Notification
 from caredesk.conversations.services import conversation_transfer
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.people.models import Agent, Team
 from caredesk.people.tests.factories import AgentFactory
+from caredesk.tests.smtp import Capture
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_transfer_is_mailed_to_an_agent_who_chose_it_once(
-    smtp_server: Capture,  # noqa: F811
+    smtp_server: Capture,
     team: Team,
     agent: Agent,
     django_capture_on_commit_callbacks: Any,
@@ -57,7 +57,7 @@ def test_a_transfer_is_mailed_to_an_agent_who_chose_it_once(
 
 
 def test_agents_who_did_not_choose_it_get_no_mail(
-    smtp_server: Capture,  # noqa: F811
+    smtp_server: Capture,
     team: Team,
     agent: Agent,
     django_capture_on_commit_callbacks: Any,
