@@ -19,7 +19,7 @@ from caredesk.conversations.tests.factories import (
     RatingFactory,
     make_conversation,
 )
-from caredesk.demo.rows import Serialised, Table
+from caredesk.demo.rows import Serialised, Table, sequences_reset
 
 pytestmark = pytest.mark.django_db
 
@@ -44,18 +44,27 @@ def _rows() -> list[models.Model]:
     ]
 
 
+def _plain(value: Any) -> Any:
+    """psycopg's Jsonb wrapper has no equality of its own; compare what it wraps."""
+    return value.obj if type(value).__name__ == "Jsonb" else value
+
+
 def _django(obj: models.Model) -> tuple[Any, ...]:
     return tuple(
-        f.get_db_prep_save(getattr(obj, f.attname), connection)
+        _plain(f.get_db_prep_save(getattr(obj, f.attname), connection))
         for f in type(obj)._meta.concrete_fields
     )
+
+
+def _prepared(table: Table) -> list[tuple[Any, ...]]:
+    return [tuple(_plain(v) for v in row) for row in table.rows]
 
 
 def test_values_are_prepared_as_django_prepares_them() -> None:
     for obj in _rows():
         table = Table(type(obj))
         table.add_instance(obj)
-        assert table.rows == [_django(obj)], type(obj).__name__
+        assert _prepared(table) == [_django(obj)], type(obj).__name__
 
 
 def test_a_serialised_json_value_is_stored_as_given() -> None:
@@ -64,7 +73,7 @@ def test_a_serialised_json_value_is_stored_as_given() -> None:
     stored = table.json("reading", message.reading)
     assert isinstance(stored, Serialised)
     table.add_instance(message, reading=stored)
-    assert table.rows == [_django(message)]
+    assert _prepared(table) == [_django(message)]
 
 
 def test_inserted_copies_read_back_equal() -> None:
@@ -80,6 +89,7 @@ def test_inserted_copies_read_back_equal() -> None:
                 copy.conversation = make_conversation(at=ROUND)
             table.add_instance(copy)
         assert table.insert() == len(mine)
+        sequences_reset([table])  # as the bulk path does: PostgreSQL's next id skips the copies
         assert table.rows == []
         for pk, obj in enumerate(mine, start=first):
             back, saved = model.objects.get(pk=pk), model.objects.get(pk=obj.pk)
