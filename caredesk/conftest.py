@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,10 @@ def open_browser(browser: Any, live_server: Any, artifacts_dir: Path) -> Iterato
     yield make
     for s in sessions:
         s.context.close()
+    # Pages poll (presence, notifications); a request already in flight when the page closed still
+    # runs in the live server's thread on the test's own SQLite connection, and would write into the
+    # database flush that follows (a foreign key failure at its commit). Let it finish first.
+    time.sleep(0.5)
     errors = [f"{s.who}: {error}" for s in sessions for error in s.errors]
     if errors:
         pytest.fail("the browser reported errors:\n" + "\n".join(errors))
