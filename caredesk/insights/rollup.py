@@ -24,9 +24,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Max, Q
 
 from caredesk.conversations.models import (
@@ -63,6 +63,7 @@ from caredesk.insights.models import (
 STATE = "events"
 BATCH = 2000
 REBUILD_BEHIND = 100_000  # events: further behind, the sweep rebuilds rather than catch up
+M = TypeVar("M", bound=models.Model)
 Key = tuple[int, str, int, int]  # team, channel, severity, agent
 
 
@@ -220,15 +221,26 @@ def _row_change(
     add: dict[str, Any],
     remove: dict[str, Any],
 ) -> None:
-    row = model.objects.select_for_update().filter(day=day, **key).first()
-    if row is None:
-        row = model(day=day, **key)
+    row = _locked(model, {"day": day, **key}, model(day=day, **key))
     _row_apply(row, add, remove)
     if _is_empty(row):
-        if row.pk is not None:
-            row.delete()
+        row.delete()
     else:
         row.save()
+
+
+def _locked(model: type[M], lookup: dict[str, Any], empty: M) -> M:
+    """The row at `lookup`, locked; inserted empty first when missing (a conflict ignored).
+
+    Two workers counting conversations of one new key at once both saw no row and both
+    inserted it, one failing on the unique key (seen with two workers on PostgreSQL). Inserting
+    with ON CONFLICT DO NOTHING and then locking makes the second wait for the first's commit
+    and then update the row it made; the loop covers a row deleted while we waited."""
+    while True:
+        row = model._default_manager.select_for_update().filter(**lookup).first()
+        if row is not None:
+            return row
+        model._default_manager.bulk_create([empty], ignore_conflicts=True)
 
 
 def conversations_refresh(*, conversation_ids: Iterable[int]) -> int:
@@ -236,22 +248,26 @@ def conversations_refresh(*, conversation_ids: Iterable[int]) -> int:
     done = 0
     for pk in sorted(set(conversation_ids)):
         with transaction.atomic():
-            fact = ConversationFact.objects.select_for_update().filter(conversation_id=pk).first()
+            # A fact with an empty key is the placeholder `_locked` made: nothing counted yet.
+            fact = _locked(
+                ConversationFact,
+                {"conversation_id": pk},
+                ConversationFact(conversation_id=pk, key=[], contribution={}),
+            )
             computed = list(_contributions([pk]))
-            old_key = tuple(fact.key) if fact is not None else None
-            old = fact.contribution if fact is not None else {}
+            old_key = tuple(fact.key) if fact.key else None
+            old = fact.contribution
             if not computed:  # the conversation is gone: take its counts away
-                if fact is not None:
-                    _move(old_key, old, old_key, {})  # type: ignore[arg-type]
-                    fact.delete()
+                if old_key is not None:
+                    _move(old_key, old, old_key, {})
+                fact.delete()
                 continue
             _, key, new = computed[0]
-            if fact is not None and old_key == key and old == new:
+            if old_key == key and old == new:
                 continue
-            _move(old_key, old, key, new)  # type: ignore[arg-type]
-            ConversationFact.objects.update_or_create(
-                conversation_id=pk, defaults={"key": list(key), "contribution": new}
-            )
+            _move(old_key, old, key, new)
+            fact.key, fact.contribution = list(key), new
+            fact.save()
             done += 1
     return done
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from django.db import connection, connections
 
 from caredesk.conversations.models import Event
+from caredesk.conversations.tests.factories import make_conversation
 from caredesk.insights import cli, rollup
 from caredesk.insights.models import ConversationFact, DailyRollup, RollupState, TeamRollup
 from caredesk.insights.tasks import rollup_catch_up
 from caredesk.insights.tests.history import history_build
+from caredesk.people.models import Team
 
 
 def _rows() -> list[tuple[Any, ...]]:
@@ -61,3 +65,40 @@ def test_the_sweep_rebuilds_when_far_behind(berlin: None, monkeypatch: pytest.Mo
     rollup_catch_up.call_local()
     assert rollup.events_behind() == 0
     assert ConversationFact.objects.count() == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_counting_new_conversations_of_one_key_at_once_share_its_rows() -> None:
+    """Two workers once both inserted the same new rollup row and one failed on the unique
+    key (scaled mode on PostgreSQL): each refresh now waits for the other's row and adds to it."""
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memory"):
+        pytest.skip("threads need a real database server; this runs on PostgreSQL in CI")
+    team = Team.objects.create(name="Concurrent")
+    conversations = [make_conversation(team=team) for _ in range(6)]
+    for _ in range(3):
+        for model in (DailyRollup, TeamRollup, ConversationFact):
+            model.objects.all().delete()
+        barrier = threading.Barrier(len(conversations))
+        errors: list[BaseException] = []
+
+        def refresh(
+            pk: int, barrier: threading.Barrier = barrier, errors: list[BaseException] = errors
+        ) -> None:
+            try:
+                barrier.wait()
+                rollup.conversations_refresh(conversation_ids=[pk])
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=refresh, args=(c.pk,)) for c in conversations]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        counted = _rows()
+        rollup.rollups_rebuild()
+        assert counted == _rows()
+        assert TeamRollup.objects.get().opened == len(conversations)
