@@ -67,6 +67,11 @@ CONTEXTS: list[dict[str, Any] | None] = [
         "tech_problem": True,
         "reading": {"emotion": "worry", "polarity": "negative", "intensity": 0.6},
     },
+    {  # the customer's own words: the summary and offer-of-time rules read them
+        "reading": {"emotion": "anger", "polarity": "negative", "intensity": 0.8},
+        "customer": "I'm too upset to go through this again. Why was I charged twice? "
+        "I also got a late fee, and nobody called me back as promised. " * 3,
+    },
 ]
 BASELINE_RE = re.compile(
     r"\b(?:never|always|job|responsibility|policy|calm|probably|doubt|said|matter|sorry|thanks?)\b",

@@ -43,4 +43,6 @@ def coach_context(
         "tech_problem": any(TECH_PROBLEM.search(text) for text, _ in latest),
         # how much the customer wrote last: the coach finds a two-word answer to it curt
         "customer_words": len(latest[0][0].split()) if latest else 0,
+        # their words: a summary or an offer of time may be owed (too upset to talk now)
+        "customer": latest[0][0] if latest else "",
     }

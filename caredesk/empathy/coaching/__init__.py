@@ -33,15 +33,19 @@ from caredesk.empathy.coaching.rules import (
 CATEGORIES: tuple[str, ...] = (
     "absolute",
     "indifference",
+    "blame",
     "doubt",
     "sarcasm",
     "curt",
     "own_mistake",
     "reacting",
+    "agreement",
     "no_acknowledgment",
     "no_apology",
     "no_next_step",
     "no_thanks",
+    "no_summary",
+    "offer_time",
     "shouting",
 )
 #: Categories for internal notes only (``coach(..., audience="note")``).

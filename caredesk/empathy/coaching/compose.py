@@ -15,7 +15,7 @@ from caredesk.empathy.coaching import text as textmod
 from caredesk.empathy.coaching.findings import Finding
 
 #: Categories whose "add" finding opens the reply, in this order.
-OPENING = ("no_acknowledgment", "no_apology")
+OPENING = ("no_acknowledgment", "no_apology", "no_summary", "offer_time")
 #: Categories whose "add" finding closes it: the first of the owner/next-step ones, then thanks.
 NEXT_STEP = ("curt", "no_next_step")
 THANKS = ("no_thanks",)
@@ -99,6 +99,11 @@ def _opening(adds: Sequence[Finding], said: _Said) -> list[str]:
             if fitted:
                 pieces.insert(0, fitted)  # feelings first, then the situation's apology
                 break
+    for category in OPENING[2:]:  # then their point summed up, then an offer of time
+        extra = by_category.get(category)
+        fitted = said.fit(extra.rewrites[0]) if extra is not None else None
+        if fitted:
+            pieces.append(fitted)
     return pieces
 
 

@@ -31,6 +31,8 @@ class CoachContext:
     tech_problem: bool | None = None
     #: Words in the customer's latest message: a two-word answer to a long problem reads curt.
     customer_words: int | None = None
+    #: The customer's latest message itself, for rules that read it (``customer_says``).
+    customer: str | None = None
 
     @classmethod
     def coerce(cls, value: CoachContext | Mapping[str, Any] | None) -> CoachContext:
@@ -50,6 +52,7 @@ class CoachContext:
             waited_hours=_optional(float, value.get("waited_hours")),
             tech_problem=_optional(bool, value.get("tech_problem")),
             customer_words=_customer_words(value),
+            customer=value["customer"] if isinstance(value.get("customer"), str) else None,
         )
 
     def is_upset(self, threshold: float = UPSET_INTENSITY) -> bool:

@@ -312,6 +312,10 @@ def _missing_finding(
     key: tuple[str, ...] = owed
     if doc.words < rule.min_words or not doc.text.strip():
         return None
+    if not _customer_calls_for(rule, ctx):
+        return None
+    if rule.draft_says is not None and not rule.draft_says.search(doc.text):
+        return None
     assert rule.present is not None
     quick = rule.present_keywords and not rule.within_sentences
     if quick and not rule.present_keywords.isdisjoint(doc.tokens):
@@ -329,6 +333,18 @@ def _missing_finding(
         "{situations}", _join([rule.labels.get(k, k) for k in key if rule.labels.get(k)])
     )
     return Finding(at, at, rule.category, reason, rewrites, rule.id, kind="add")
+
+
+def _customer_calls_for(rule: Rule, ctx: CoachContext) -> bool:
+    """Whether the customer's message is long enough and says what the rule waits for.
+
+    Without the message the rule stays silent: the coach does not guess what the customer wrote.
+    """
+    if rule.min_customer_words and (ctx.customer_words or 0) < rule.min_customer_words:
+        return False
+    if rule.customer_says is None:
+        return True
+    return ctx.customer is not None and rule.customer_says.search(ctx.customer) is not None
 
 
 def _missing_rewrites(rule: Rule, key: tuple[str, ...]) -> tuple[str, ...]:

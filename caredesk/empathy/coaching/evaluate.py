@@ -31,7 +31,10 @@ HELD_OUT_SET_2 = DATA_DIR / "coach_heldout2.jsonl"
 MIN_RECALL = 0.92
 MAX_FALSE_FLAGS = 0.05
 # Real replies: the categories that would nag a good agent if the coach were wrong about them.
-HARSH = ("absolute", "indifference", "shouting", "doubt")
+HARSH = ("absolute", "indifference", "blame", "shouting", "doubt")
+#: Categories split off an older one. A set whose labels never use the new name was written
+#: when it was part of the old one, so there a finding of the new category counts for the old.
+SPLIT_FROM = {"blame": "indifference"}
 MAX_HARSH = 0.03
 PUBLIC_SAMPLE = DATA_DIR / "public_support_replies_sample.jsonl"
 
@@ -97,8 +100,12 @@ def load_rows(path: Path) -> list[Row]:
 def evaluate(rows: Sequence[Row], name: str = "", rules: RuleSet | None = None) -> Report:
     ruleset = rules if rules is not None else default_rules()
     report = Report(name)
+    labels = {c for row in rows for c in row.expect}
+    legacy = {new: old for new, old in SPLIT_FROM.items() if new not in labels}
     for row in rows:
         categories = [f.category for f in coach(row.text, row.context, rules=ruleset)]
+        if row.expect:
+            categories += [legacy[c] for c in categories if c in legacy]
         if row.expect:
             report.flawed += 1
             hit = all(c in categories for c in row.expect)
@@ -211,7 +218,8 @@ def evaluate_public(
     replies: Sequence[PublicReply], name: str = "", rules: RuleSet | None = None
 ) -> PublicReport:
     """Coach every reply with what the desk would know: the customer's message, read for
-    emotion, and its length (so curtness and a missing acknowledgment can fire as at the desk)."""
+    emotion, its length and its words (so curtness, a missing acknowledgment or summary and an
+    offer of time can fire as at the desk)."""
     from caredesk.empathy.emotion import analyze  # the emotion engine loads its lexicons lazily
 
     ruleset = rules if rules is not None else default_rules()
@@ -221,7 +229,7 @@ def evaluate_public(
         if reply.customer:
             context = {
                 "reading": analyze(reply.customer),
-                "customer_words": len(reply.customer.split()),
+                "customer": reply.customer,
             }
         categories = sorted({f.category for f in coach(reply.text, context, rules=ruleset)})
         report.replies += 1

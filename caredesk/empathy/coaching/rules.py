@@ -88,6 +88,10 @@ class Rule:
     insert: str = "end"
     rewrites_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    # kind == "missing", optional: the customer's message must match ``customer_says`` and the
+    # draft ``draft_says`` (e.g. a push to proceed) before the missing piece is owed
+    customer_says: re.Pattern[str] | None = None
+    draft_says: re.Pattern[str] | None = None
     # kind == "curt": text-speak words and their plain forms; a reply of at most ``max_words``
     # words to a customer who wrote at least ``min_customer_words``
     textspeak: Mapping[str, str] = field(default_factory=dict)
@@ -230,6 +234,11 @@ def _compile(item: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         within_sentences=int(item.get("within_sentences", 0)),
         rewrites_by=rewrites_by,
         labels={str(k): str(v) for k, v in item.get("labels", {}).items()},
+        customer_says=_alternation(
+            _strings(item.get("customer_says", []), "customer_says"), macros
+        ),
+        draft_says=_alternation(_strings(item.get("draft_says", []), "draft_says"), macros),
+        min_customer_words=int(item.get("min_customer_words", 0)),
     )
 
 

@@ -38,7 +38,7 @@ def categories(draft: str, context: dict[str, Any] | None = None, **kw: Any) -> 
         ("Honestly I doubt the refund will go through. I'll submit it anyway. Thanks.", "doubt"),
         ("I wouldn't count on the courier finding it. Thanks.", "doubt"),
         ("That request is at the bottom of the list. Thanks.", "indifference"),
-        ("The delay is because you picked the wrong branch. Thanks.", "indifference"),
+        ("The delay is because you picked the wrong branch. Thanks.", "blame"),
         ("Oh great, another password reset. I've sent the link. Thanks.", "sarcasm"),
         ("Mistakes were made with your order. A new one ships today. Thanks.", "own_mistake"),
         ("Sorry you feel that way about the update. Thanks.", "own_mistake"),
