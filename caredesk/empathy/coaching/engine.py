@@ -43,9 +43,8 @@ def coach(
     ruleset = rules if rules is not None else default_rules()
     doc = _Draft(draft)
     found: list[Finding] = []
-    for rule, regex, w0, w1 in doc.windows(ruleset):
-        if audience in rule.audience:
-            found.extend(_pattern_findings(rule, regex, doc, w0, w1))
+    for rule, regex, w0, w1 in doc.windows(ruleset, audience):
+        found.extend(_pattern_findings(rule, regex, doc, w0, w1))
     for rule in ruleset.caps:
         if audience in rule.audience:
             found.extend(_caps_findings(rule, doc))
@@ -70,7 +69,14 @@ def _owed(rule: Rule, ctx: CoachContext, ruleset: RuleSet) -> tuple[str, ...] | 
     if rule.when == "negative":
         return (ctx.emotion or "default",) if ctx.is_negative(settings.negative_intensity) else None
     if rule.when == "apology_due":
-        return ctx.apology_situations(settings.protracted_hours) or None
+        found = list(ctx.apology_situations(settings.protracted_hours))
+        if ctx.customer is not None:
+            found += [
+                key
+                for key, said in rule.situations_from_customer.items()
+                if key not in found and said.search(ctx.customer)
+            ]
+        return tuple(found) or None
     return ()
 
 
@@ -113,29 +119,43 @@ class _Draft:
             self._lower = lower
         return self._lower
 
-    def windows(self, ruleset: RuleSet) -> list[tuple[Rule, re.Pattern[str], int, int]]:
-        """Each pattern rule with the stretches of text around its keywords, in rule order.
+    def windows(
+        self, ruleset: RuleSet, audience: str = "reply"
+    ) -> list[tuple[Rule, re.Pattern[str], int, int]]:
+        """Each pattern rule for ``audience`` with the stretches of text around its triggers.
 
         Scanning only those windows, instead of the whole draft per rule, keeps the coach fast
         however many rules a lead adds. A match must lie within ``WINDOW`` characters of one of
-        its rule's keywords.
+        its rule's keywords or substrings (lower-case, any whitespace matching a space).
         """
         lower = self.lower
-        self.tokens = set(_TOKEN_RE.findall(lower))
+        words = _TOKEN_RE.findall(lower)
+        self.tokens = set(words)
         hits: dict[tuple[str, int], tuple[Rule, re.Pattern[str], list[int]]] = {}
-        for word in self.tokens.intersection(ruleset.by_keyword):
-            places = _occurrences(lower, word)
+        keyed = self.tokens.intersection(ruleset.by_keyword)
+        at: dict[str, list[int]] = {word: [] for word in keyed}
+        if keyed:  # one pass for every keyword's places: a token is a whole word by construction
+            for match in _TOKEN_RE.finditer(lower):
+                if (word := match.group()) in at:
+                    at[word].append(match.start())
+        for word, places in at.items():
             for rule in ruleset.by_keyword[word]:
-                regex = rule.by_word[word]
-                hits.setdefault((rule.id, id(regex)), (rule, regex, []))[2].extend(places)
+                if audience in rule.audience:
+                    regex = rule.by_word[word]
+                    hits.setdefault((rule.id, id(regex)), (rule, regex, []))[2].extend(places)
+        flat = lower
+        if "\n" in flat or "\t" in flat or "\r" in flat:  # one character for one: offsets hold
+            flat = flat.replace("\n", " ").replace("\t", " ").replace("\r", " ")
         for rule in ruleset.ungated:
             assert rule.regex is not None
+            if audience not in rule.audience:
+                continue
             if not rule.substrings:
                 hits[(rule.id, 0)] = (rule, rule.regex, [-1])
                 continue
-            places = [p for sub in rule.substrings for p in _occurrences(self.text, sub, False)]
+            places = [p for sub in rule.substrings for p in _occurrences(flat, sub, False)]
             if places:
-                hits[(rule.id, 0)] = (rule, rule.regex, places)
+                hits.setdefault((rule.id, id(rule.regex)), (rule, rule.regex, []))[2].extend(places)
         out: list[tuple[Rule, re.Pattern[str], int, int]] = []
         for rule, regex, places in sorted(hits.values(), key=lambda h: ruleset.order[h[0].id]):
             out.extend((rule, regex, w0, w1) for w0, w1 in self._merge(places))
@@ -310,7 +330,10 @@ def _missing_finding(
     if owed is None:
         return None
     key: tuple[str, ...] = owed
-    if doc.words < rule.min_words or not doc.text.strip():
+    min_words = rule.min_words
+    if ctx.customer is not None and rule.min_words_with_customer is not None:
+        min_words = rule.min_words_with_customer
+    if doc.words < min_words or not doc.text.strip():
         return None
     if not _customer_calls_for(rule, ctx):
         return None
@@ -342,8 +365,13 @@ def _customer_calls_for(rule: Rule, ctx: CoachContext) -> bool:
     """
     if rule.min_customer_words and (ctx.customer_words or 0) < rule.min_customer_words:
         return False
+    said = ctx.customer
+    if rule.unless_customer is not None and said is not None and rule.unless_customer.search(said):
+        return False
     if rule.customer_says is None:
         return True
+    if ctx.customer is None:
+        return rule.customer_optional
     return ctx.customer is not None and rule.customer_says.search(ctx.customer) is not None
 
 

@@ -92,6 +92,16 @@ class Rule:
     # draft ``draft_says`` (e.g. a push to proceed) before the missing piece is owed
     customer_says: re.Pattern[str] | None = None
     draft_says: re.Pattern[str] | None = None
+    # with ``customer_optional``, a draft coached without the customer's message is judged as if
+    # the message said what ``customer_says`` waits for (the tuning sets' shape)
+    customer_optional: bool = False
+    # ...and is not owed when the customer's message matches ``unless_customer`` (a plain question)
+    unless_customer: re.Pattern[str] | None = None
+    # the draft's minimum length when the customer's message is known (default: ``min_words``)
+    min_words_with_customer: int | None = None
+    # kind == "missing", when == "apology_due": situations read from the customer's own words
+    # ("charged twice", "third time I've been transferred"), added to the desk's facts
+    situations_from_customer: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     # kind == "curt": text-speak words and their plain forms; a reply of at most ``max_words``
     # words to a customer who wrote at least ``min_customer_words``
     textspeak: Mapping[str, str] = field(default_factory=dict)
@@ -108,7 +118,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     settings: Settings
     by_keyword: Mapping[str, tuple[Rule, ...]]
-    ungated: tuple[Rule, ...]  # pattern rules with substrings or no gate at all
+    ungated: tuple[Rule, ...]  # pattern rules with substrings (keywords too or not) or no gate
     caps: tuple[Rule, ...]
     missing: tuple[Rule, ...]
     curt: tuple[Rule, ...] = ()
@@ -214,6 +224,12 @@ def _compile(item: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
     _require(when in WHEN, f"when must be one of {WHEN}")
     if kind == "curt":
         return _curt_rule(item, common, when)
+    return _missing_rule(item, macros, common, when)
+
+
+def _missing_rule(
+    item: Mapping[str, Any], macros: Mapping[str, str], common: dict[str, Any], when: str
+) -> Rule:
     insert = item.get("insert", "end")
     _require(insert in INSERTS, f"insert must be one of {INSERTS}")
     present = _strings(item.get("present", []), "present")
@@ -239,7 +255,29 @@ def _compile(item: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         ),
         draft_says=_alternation(_strings(item.get("draft_says", []), "draft_says"), macros),
         min_customer_words=int(item.get("min_customer_words", 0)),
+        customer_optional=bool(item.get("customer_optional", False)),
+        unless_customer=_alternation(
+            _strings(item.get("unless_customer", []), "unless_customer"), macros
+        ),
+        min_words_with_customer=_optional_int(item.get("min_words_with_customer")),
+        situations_from_customer=_situations(item.get("situations_from_customer", {}), macros),
     )
+
+
+def _optional_int(value: object) -> int | None:
+    _require(value is None or isinstance(value, int), "min_words_with_customer must be a number")
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+def _situations(value: object, macros: Mapping[str, str]) -> dict[str, re.Pattern[str]]:
+    _require(isinstance(value, Mapping), "situations_from_customer must be an object")
+    assert isinstance(value, Mapping)
+    out: dict[str, re.Pattern[str]] = {}
+    for key, patterns in value.items():
+        compiled = _alternation(_strings(patterns, f"situations_from_customer.{key}"), macros)
+        if compiled is not None:
+            out[str(key)] = compiled
+    return out
 
 
 def _curt_rule(item: Mapping[str, Any], common: dict[str, Any], when: str) -> Rule:
@@ -287,7 +325,7 @@ def _pattern_rule(
         regex=_wrap(expanded, boundaries),
         keywords=keywords,
         by_word=_by_word(expanded, keywords, boundaries),
-        substrings=_strings(item.get("substrings", []), "substrings"),
+        substrings=tuple(sub.lower() for sub in _strings(item.get("substrings", []), "substrings")),
         span=span,
         unless_before=_alternation(_strings(item.get("unless_before", []), "guard"), macros),
         unless_after=_alternation(_strings(item.get("unless_after", []), "guard"), macros),
@@ -380,10 +418,9 @@ def _index(rules: tuple[Rule, ...], settings: Settings) -> RuleSet:
     for rule in rules:
         if rule.kind != "pattern":
             continue
-        if rule.keywords:
-            for word in rule.keywords:
-                by_keyword.setdefault(word, []).append(rule)
-        else:
+        for word in rule.keywords:
+            by_keyword.setdefault(word, []).append(rule)
+        if rule.substrings or not rule.keywords:
             ungated.append(rule)
     return RuleSet(
         rules=rules,

@@ -190,7 +190,7 @@ def test_apology_owed_in_the_three_situations(context: dict[str, object], words:
     assert coach(draft) == []
     (finding,) = coach(draft, context)
     assert finding.category == "no_apology" and finding.kind == "add"
-    assert words in finding.rewrites[0]
+    assert any(words in rewrite for rewrite in finding.rewrites)
     assert coach("Sorry for the wait. " + draft, context) == []
 
 
