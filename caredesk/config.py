@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -17,6 +17,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 DESK_ADDRESS = "support@demo.caredesk.test"  # the demo desk's inbound address
+
+# The at-risk rules' thresholds (care/outreach.py), each set by CAREDESK_AT_RISK_<NAME>; their
+# ranges are checked at start-up (caredesk.E031, care/checks.py).
+AT_RISK_DEFAULTS: dict[str, int] = {
+    "negative_hours": 24,  # a negative reading left unresolved this long
+    "long_wait_hours": 48,  # waiting on us without a person's answer this long
+    "abandoned_hours": 72,  # a portal conversation left unanswered by the customer this long
+    "low_satisfaction": 2,  # a rating at or below this (of 5)
+    "silence_days": 14,  # no word from the customer this long after a bad experience
+    "people_per_problem": 3,  # the customer explained one problem to this many agents
+}
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -160,6 +171,8 @@ class Config:
     # Where customers reach the desk (scheme, host, port): the links in the desk's own e-mails
     # (a closing message's rating link) start with it.
     public_url: str = "http://127.0.0.1:8000"
+    # The at-risk rules' thresholds by name (`AT_RISK_DEFAULTS`).
+    at_risk: dict[str, int] = field(default_factory=lambda: dict(AT_RISK_DEFAULTS))
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -240,4 +253,8 @@ def load() -> Config:
         imap_url=os.environ.get("CAREDESK_IMAP_URL", ""),
         idempotency_key_hours=_positive("CAREDESK_IDEMPOTENCY_KEY_HOURS", 24),
         public_url=os.environ.get("CAREDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        at_risk={
+            name: _int(f"CAREDESK_AT_RISK_{name.upper()}", default)
+            for name, default in AT_RISK_DEFAULTS.items()
+        },
     )

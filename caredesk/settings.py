@@ -233,6 +233,7 @@ CAREDESK_DESK_ADDRESSES = CONFIG.desk_addresses
 CAREDESK_EMAIL_MAX_BYTES = CONFIG.email_max_bytes
 CAREDESK_IMAP_URL = CONFIG.imap_url
 CAREDESK_PUBLIC_URL = CONFIG.public_url
+CAREDESK_AT_RISK = CONFIG.at_risk  # the at-risk rules' thresholds (care/outreach.py)
 
 LOGGING = {
     "version": 1,

@@ -13,5 +13,6 @@ class CareConfig(AppConfig):
 
         loop_subscribe()
 
-        # The periodic SLA check and the periodic at-risk check register themselves.
-        from caredesk.care import outreach_tasks, tasks  # noqa: F401
+        # The periodic SLA check and the periodic at-risk check register themselves, and so
+        # does the check of the at-risk thresholds.
+        from caredesk.care import checks, outreach_tasks, tasks  # noqa: F401

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -33,12 +34,16 @@ from caredesk.conversations.models import (
 )
 from caredesk.conversations.selectors import AGENT_EVENT_KEYS
 
-NEGATIVE_HOURS = 24  # a negative reading left unresolved this long
-LONG_WAIT_HOURS = 48  # waiting on us without a person's answer this long
-ABANDONED_HOURS = 72  # a portal conversation left unanswered by the customer this long
-LOW_SATISFACTION = 2  # a rating at or below this
-SILENCE_DAYS = 14  # no word from the customer this long after a bad experience
-PEOPLE_PER_PROBLEM = 3  # the customer explained their problem to this many agents
+# The rules' thresholds are settings (CAREDESK_AT_RISK_<NAME>, caredesk/config.py; defaults in
+# `config.AT_RISK_DEFAULTS`); each must lie in its range here, or start-up stops (caredesk.E031).
+THRESHOLDS: dict[str, tuple[int, int, str]] = {
+    "negative_hours": (1, 720, "hours a negative reading is left unresolved"),
+    "long_wait_hours": (1, 720, "hours waiting on us without a person's answer"),
+    "abandoned_hours": (1, 720, "hours a portal conversation is left unanswered by the customer"),
+    "low_satisfaction": (1, 4, "a satisfaction rating (1-5) at or below this"),
+    "silence_days": (1, 365, "days without word from the customer after a bad experience"),
+    "people_per_problem": (2, 20, "agents the customer explained one problem to"),
+}
 NEGATIVE_EMOTIONS = ("anger", "frustration", "worry", "sadness")
 LOOKBACK = timedelta(days=7)
 LIMIT = 500  # findings per rule and run; the next run takes the rest
@@ -64,13 +69,19 @@ class Rule:
     find: Callable[[datetime], list[Finding]]
 
 
+def threshold(name: str) -> int:
+    """One rule's threshold as configured (read at each run: a test or a restart may change it)."""
+    return int(settings.CAREDESK_AT_RISK[name])
+
+
 def _hours(delta: timedelta) -> int:
     return int(delta.total_seconds() // 3600)
 
 
 def negative_unresolved(at: datetime) -> list[Finding]:
-    """The customer's latest message read negative, and nobody resolved it in `NEGATIVE_HOURS`."""
-    since = at - timedelta(hours=NEGATIVE_HOURS)
+    """The customer's latest message read negative, and nobody resolved it within
+    `negative_hours`."""
+    since = at - timedelta(hours=threshold("negative_hours"))
     newer = Message.objects.filter(
         conversation=OuterRef("conversation"),
         direction=Direction.INBOUND,
@@ -105,9 +116,9 @@ def negative_unresolved(at: datetime) -> list[Finding]:
 
 
 def long_wait(at: datetime) -> list[Finding]:
-    """The customer has waited on us `LONG_WAIT_HOURS` since their first message after a
+    """The customer has waited on us `long_wait_hours` since their first message after a
     person last answered (the desk's own status updates do not count as an answer)."""
-    since = at - timedelta(hours=LONG_WAIT_HOURS)
+    since = at - timedelta(hours=threshold("long_wait_hours"))
     replied = Message.objects.filter(
         conversation=OuterRef("pk"), direction=Direction.OUTBOUND, author__isnull=False
     ).order_by("-created_at", "-pk")
@@ -164,7 +175,7 @@ def reopened(at: datetime) -> list[Finding]:
 
 def abandoned_portal(at: datetime) -> list[Finding]:
     """A portal conversation where we asked the customer something and they never came back."""
-    since = at - timedelta(hours=ABANDONED_HOURS)
+    since = at - timedelta(hours=threshold("abandoned_hours"))
     rows = (
         Conversation.objects.filter(
             channel=Channel.PORTAL,
@@ -189,11 +200,11 @@ def abandoned_portal(at: datetime) -> list[Finding]:
 
 
 def low_rating(at: datetime) -> list[Finding]:
-    """The customer rated their satisfaction `LOW_SATISFACTION` or less."""
+    """The customer rated their satisfaction `low_satisfaction` or less."""
     rows = (
         Event.objects.filter(
             kind=EventKind.RATED,
-            data__satisfaction__lte=LOW_SATISFACTION,
+            data__satisfaction__lte=threshold("low_satisfaction"),
             created_at__gt=at - LOOKBACK,
             created_at__lte=at,
         )
@@ -216,8 +227,8 @@ def low_rating(at: datetime) -> list[Finding]:
 
 def silent_after_bad(at: datetime) -> list[Finding]:
     """A conversation ended badly (its last reading negative, or an SLA missed) and the customer
-    has not written to us since, for `SILENCE_DAYS`, nor rated it."""
-    since = at - timedelta(days=SILENCE_DAYS)
+    has not written to us since, for `silence_days`, nor rated it."""
+    since = at - timedelta(days=threshold("silence_days"))
     breached = Event.objects.filter(conversation=OuterRef("pk"), kind=EventKind.SLA_BREACHED)
     wrote = Message.objects.filter(
         conversation__customer=OuterRef("customer"),
@@ -255,7 +266,7 @@ def silent_after_bad(at: datetime) -> list[Finding]:
 
 
 def people_per_problem(at: datetime) -> list[Finding]:
-    """The customer had to explain one problem to `PEOPLE_PER_PROBLEM` agents or more."""
+    """The customer had to explain one problem to `people_per_problem` agents or more."""
     kinds = list(AGENT_EVENT_KEYS)
     recent = (
         Event.objects.filter(kind__in=kinds, created_at__gt=at - LOOKBACK, created_at__lte=at)
@@ -285,7 +296,7 @@ def people_per_problem(at: datetime) -> list[Finding]:
             f"Explained #{pk} to {len(people)} people.",
         )
         for pk, people in sorted(agents.items())
-        if len(people) >= PEOPLE_PER_PROBLEM
+        if len(people) >= threshold("people_per_problem")
     ]
 
 

@@ -9,7 +9,7 @@ seen and never done again. Mail leaves after the commit, each notice claimed bef
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -97,6 +97,34 @@ def sla_settings_save(
     return row
 
 
+# A desk's starting point (first response, next response, resolution in business minutes),
+# stricter as the severity rises: what a new team (and each demo team) gets until a lead
+# changes it at /care/sla/.
+DEFAULT_TARGETS: dict[int, Targets] = {
+    Severity.LOW: (8 * 60, 16 * 60, 10 * 8 * 60),
+    Severity.NORMAL: (4 * 60, 8 * 60, 5 * 8 * 60),
+    Severity.HIGH: (60, 2 * 60, 2 * 8 * 60),
+    Severity.URGENT: (15, 30, 4 * 60),
+}
+DEFAULT_WEEK: list[list[str] | None] = [["09:00", "17:00"]] * 5 + [None, None]
+
+
+def sla_defaults_save(*, teams: Iterable[Team], actor: Agent, time_zone: str = "UTC") -> None:
+    """Give teams the desk's default SLA (office hours Monday to Friday in the time zone, the
+    targets above at every severity) through the same checks as a lead's settings."""
+    for team in teams:
+        sla_settings_save(
+            team=team,
+            actor=actor,
+            time_zone=time_zone,
+            week=DEFAULT_WEEK,
+            holidays=[],
+            warn_minutes=30,
+            owner_answer_minutes=240,
+            policies=dict(DEFAULT_TARGETS),
+        )
+
+
 # --- the periodic check ----------------------------------------------------------------------
 
 
@@ -160,7 +188,12 @@ def _act(conversation: Conversation, action: sla.Action, *, at: datetime) -> lis
         over = max(1, int(action.over.total_seconds() // 60))
         events = plan_record(
             lifecycle.sla_breached(
-                conversation, target=action.target, cycle=action.cycle, over_minutes=over, at=at
+                conversation,
+                target=action.target,
+                cycle=action.cycle,
+                over_minutes=over,
+                at=at,
+                left=action.left,
             )
         )
         leads = _lead_addresses()

@@ -77,6 +77,11 @@ class Clock:
         return self.limit - self.elapsed
 
     @property
+    def key(self) -> str:
+        """Names the run in the events that act on it: its target and cycle."""
+        return f"{self.target} {self.cycle}"
+
+    @property
     def breached(self) -> bool:
         return self.elapsed > self.limit
 
@@ -135,6 +140,30 @@ def _clip(spans: Sequence[Span], start: datetime, end: datetime) -> list[Span]:
     return [(max(a, start), min(b, end)) for a, b in spans if b > start and a < end]
 
 
+@dataclass(frozen=True)
+class Raise:
+    """A breach that raised the severity: when, and the time each other live run had left then
+    (business seconds by `Clock.key`), under the targets it was judged by until then."""
+
+    at: datetime
+    left: Mapping[str, int]
+
+
+def raises_and_breaches(marks: Sequence[Mark], now: datetime) -> tuple[list[Raise], set[str]]:
+    """The breaches that raised the severity, and which runs (`Clock.key`) were breached."""
+    raises: list[Raise] = []
+    breached: set[str] = set()
+    for mark in marks:
+        if mark.at > now:
+            break
+        if mark.kind == EventKind.SLA_BREACHED:
+            breached.add(f"{mark.data.get('target', '')} {mark.data.get('cycle', '')}")
+            if mark.data.get("raised"):
+                left = mark.data.get("left")
+                raises.append(Raise(mark.at, left if isinstance(left, dict) else {}))
+    return raises, breached
+
+
 def _clock(
     target: str,
     started: datetime,
@@ -143,10 +172,21 @@ def _clock(
     spans: Sequence[Span],
     targets: Targets,
     now: datetime,
+    raises: Sequence[Raise] = (),
+    breached: Collection[str] = (),
 ) -> Clock:
+    """One run of a target at the current severity (a run live at a raise: see `clocks`)."""
     end = stopped or now
-    elapsed = business_time(targets.hours, _clip(spans, started, end))
+    key = f"{target} {started.isoformat()}"
     limit = targets.limit(target)
+    counting = started
+    raised = [r for r in raises if started < r.at <= end]
+    if raised and key not in breached:
+        counting = raised[-1].at
+        had = raised[-1].left.get(key)
+        if isinstance(had, int):
+            limit = min(limit, timedelta(seconds=max(had, 0)))
+    elapsed = business_time(targets.hours, _clip(spans, counting, end))
     running = stopped is None and bool(spans) and spans[-1][1] == now
     due = None
     if running and elapsed < limit:
@@ -166,8 +206,17 @@ def _clock(
 def clocks(
     marks: Sequence[Mark], *, created_at: datetime, targets: Targets, now: datetime
 ) -> list[Clock]:
-    """Every run of every target: first response, each next response, resolution."""
+    """Every run of every target: first response, each next response, resolution.
+
+    One late answer is one breach, not a cascade. A breach raises the severity one step; every
+    other run still live then was judged at the old severity's targets until that breach, and
+    from it counts against the new severity's stricter target or the time it had left, whichever
+    is less: the raise never gives more time, and the wait already judged is not judged again.
+    A breached run stays breached and is never breached again (`actions`). So normal → high →
+    urgent takes a second miss, measured from the first breach.
+    """
     spans = running_spans(marks, created_at, now)
+    raises, breached = raises_and_breaches(marks, now)
     done_at: datetime | None = None
     first_reply: datetime | None = None
     cycles: list[tuple[datetime, datetime | None]] = []
@@ -189,24 +238,22 @@ def clocks(
             done_at = done_at or mark.at
     if waiting_since is not None:
         cycles.append((waiting_since, done_at))
-    found = [
+    runs = [(SlaTarget.FIRST_RESPONSE, created_at, first_reply or done_at)]
+    runs += [(SlaTarget.NEXT_RESPONSE, a, b) for a, b in cycles]
+    runs.append((SlaTarget.RESOLUTION, created_at, done_at))
+    return [
         _clock(
-            SlaTarget.FIRST_RESPONSE,
-            created_at,
-            first_reply or done_at,
+            target,
+            a,
+            b,
             spans=spans,
             targets=targets,
             now=now,
+            raises=raises,
+            breached=breached,
         )
+        for target, a, b in runs
     ]
-    found += [
-        _clock(SlaTarget.NEXT_RESPONSE, a, b, spans=spans, targets=targets, now=now)
-        for a, b in cycles
-    ]
-    found.append(
-        _clock(SlaTarget.RESOLUTION, created_at, done_at, spans=spans, targets=targets, now=now)
-    )
-    return found
 
 
 def live(found: Sequence[Clock]) -> list[Clock]:
@@ -229,6 +276,9 @@ class Action:
     cycle: str = ""
     due: datetime | None = None
     over: timedelta = timedelta(0)
+    # A breach: the time the other live runs have left (business seconds by `Clock.key`), kept
+    # on its event so the raised severity's targets never give them more (`clocks`).
+    left: Mapping[str, int] = field(default_factory=dict)
 
 
 def recorded(marks: Sequence[Mark]) -> set[tuple[str, str, str]]:
@@ -285,9 +335,13 @@ def actions(
         if (EventKind.SLA_BREACHED, *key) in done:
             continue
         if clock.breached:
-            due.append(
-                Action("breach", clock.target, clock.cycle, over=clock.elapsed - clock.limit)
-            )
+            left = {
+                other.key: int(other.left.total_seconds())
+                for other in live(found)
+                if other is not clock and not other.breached
+            }
+            over = clock.elapsed - clock.limit
+            due.append(Action("breach", clock.target, clock.cycle, over=over, left=left))
         elif (
             clock.running and clock.left <= warn_before and (EventKind.SLA_WARNED, *key) not in done
         ):

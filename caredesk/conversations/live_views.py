@@ -50,7 +50,8 @@ def notification_list(request: AgentRequest) -> HttpResponse:
     rows = list(notifications.notifications_for(request.agent))
     unread = [n.pk for n in rows if n.read_at is None]
     notifications.notifications_mark_read(agent=request.agent, ids=unread)
-    return render(request, "desk/notifications.html", {"rows": rows, "unread": set(unread)})
+    titled = [(n, notifications.notification_title(n)) for n in rows]
+    return render(request, "desk/notifications.html", {"rows": titled, "unread": set(unread)})
 
 
 @require_GET

@@ -1,5 +1,6 @@
-"""In-app notifications: what an agent should know about (assigned or transferred to them, the
-customer replied, a colleague mentioned them with @name, a risk escalated the conversation).
+"""In-app notifications: what an agent should know about (assigned or transferred to them or to
+their team, the customer replied, a colleague mentioned them with @name, a risk escalated the
+conversation).
 
 Made after an event's commit from its topic (`event.<kind>`, see `caredesk.jobs`), at most once
 per event and agent (a unique constraint, so a retried task adds nothing). The page marks them
@@ -9,7 +10,9 @@ read when the agent opens the conversation or the notifications list.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -25,8 +28,10 @@ from caredesk.conversations.models import (
 )
 from caredesk.people.models import Agent
 
-# A mention is @ and a first name or an address's local part, not inside an e-mail address.
+# A mention is @ and a name (see `mentions_find`), not inside an e-mail address.
 MENTION = re.compile(r"(?<![\w.])@([\w][\w.-]*)")
+# What joins a full name's parts in a mention: @ana.lima, @ana-lima, @ana_lima.
+NAME_JOINS = re.compile(r"[._-]+")
 
 KINDS: dict[str, NotificationKind] = {
     EventKind.ASSIGNED: NotificationKind.ASSIGNED,
@@ -73,8 +78,7 @@ def _recipients(event: Event) -> tuple[list[Agent], str]:
     if event.kind == EventKind.ASSIGNED:
         return list(Agent.objects.filter(pk=data.get("agent") or 0)), ""
     if event.kind == EventKind.TRANSFERRED:
-        to_agent = Agent.objects.filter(pk=data.get("to_agent") or 0)
-        return list(to_agent), str(data.get("note", ""))
+        return _transfer_recipients(data), str(data.get("note", ""))
     if event.kind == EventKind.CUSTOMER_REPLIED:
         return owner, _message_text(data.get("message"))
     if event.kind == EventKind.ESCALATED:
@@ -83,21 +87,102 @@ def _recipients(event: Event) -> tuple[list[Agent], str]:
     return mentioned_agents(text), text
 
 
+def _transfer_recipients(data: dict[str, Any]) -> list[Agent]:
+    """The receiving agent; for a transfer to a team alone, every active agent of that team (the
+    conversation waits in their queue, and nobody would hear of it otherwise)."""
+    if data.get("to_agent"):
+        return list(Agent.objects.filter(pk=data["to_agent"]))
+    if not data.get("to_team"):
+        return []
+    return list(Agent.objects.filter(teams=data["to_team"], user__is_active=True))
+
+
+def notification_title(notification: Notification) -> str:
+    """What the notification is, in words: a transfer to a team says which team."""
+    data = notification.event.data
+    if notification.kind == NotificationKind.TRANSFERRED and not data.get("to_agent"):
+        return f"Transferred to your team {data.get('to_team_name', '')}".rstrip()
+    return str(notification.get_kind_display())
+
+
 def _message_text(pk: object) -> str:
     if not isinstance(pk, int):
         return ""
     return Message.objects.filter(pk=pk).values_list("text", flat=True).first() or ""
 
 
-def mentioned_agents(text: str) -> list[Agent]:
-    """The agents a note names with @first-name or @the-part-of-their-address-before-the-@."""
-    names = {n.rstrip(".-").lower() for n in MENTION.findall(text)}
+@dataclass(frozen=True)
+class Mentions:
+    """The agents a note names: each name that fits one agent only notifies that agent; a name
+    several agents answer to notifies nobody and is shown to the writer instead."""
+
+    agents: list[Agent] = field(default_factory=list)
+    ambiguous: dict[str, list[Agent]] = field(default_factory=dict)
+
+
+def mentions_find(text: str) -> Mentions:
+    """Resolve each @name of a note: the part of an agent's address before the @ (@ana.lima for
+    ana.lima@…), a full name joined by dots, dashes or underscores (@Ana.Lima), or a first name
+    (@Ana) when only one active agent has it. One query for every name in the note."""
+    names = {n.rstrip(".-_").lower() for n in MENTION.findall(text)} - {""}
     if not names:
-        return []
+        return Mentions()
     match = Q()
     for name in names:
-        match |= Q(user__first_name__iexact=name) | Q(user__email__istartswith=f"{name}@")
-    return list(Agent.objects.filter(match).select_related("user"))
+        first, _, last = NAME_JOINS.sub(" ", name).partition(" ")
+        match |= Q(user__email__istartswith=f"{name}@") | Q(user__first_name__iexact=name)
+        if last:
+            match |= Q(user__first_name__iexact=first, user__last_name__iexact=last)
+    candidates = list(Agent.objects.filter(match, user__is_active=True).select_related("user"))
+    found = Mentions()
+    for name in sorted(names):
+        fits = [a for a in candidates if _key(name) in _names_of(a)]
+        if len(fits) == 1 and fits[0] not in found.agents:
+            found.agents.append(fits[0])
+        elif len(fits) > 1:
+            found.ambiguous[name] = fits
+    return found
+
+
+def _key(name: str) -> str:
+    """A name as mentions compare it: lower case, its parts joined by one space."""
+    return " ".join(NAME_JOINS.sub(" ", name.lower()).split())
+
+
+def _names_of(agent: Agent) -> set[str]:
+    """Every name a note may call an agent by, as `_key` writes it."""
+    user = agent.user
+    names = {_key(user.email.rpartition("@")[0]), _key(user.first_name)}
+    if user.first_name.strip() and user.last_name.strip():
+        names.add(_key(f"{user.first_name} {user.last_name}"))
+    return names - {""}
+
+
+def mention_handle(agent: Agent, others: list[Agent]) -> str:
+    """How to name one agent in a note so that none of `others` answers to it: the part of their
+    address before the @, or their full name joined by dots."""
+    user = agent.user
+    handles = [user.email.rpartition("@")[0], f"{user.first_name}.{user.last_name}"]
+    taken = set().union(*(_names_of(a) for a in others if a != agent))
+    fits = [h for h in handles if _key(h) and _key(h) not in taken]
+    return "@" + "-".join((fits or handles)[0].split())
+
+
+def mentions_ambiguous_text(text: str) -> str:
+    """For the writer of a note: the @names nobody was told of because several agents answer
+    to them, with how to name each; "" when every mention was clear."""
+    ambiguous = mentions_find(text).ambiguous
+    return " ".join(
+        f"@{name} could be "
+        + " or ".join(f"{a.name} ({mention_handle(a, agents)})" for a in agents)
+        + ", so nobody was told: name one of them."
+        for name, agents in ambiguous.items()
+    )
+
+
+def mentioned_agents(text: str) -> list[Agent]:
+    """The agents a note names unambiguously (see `mentions_find`)."""
+    return mentions_find(text).agents
 
 
 def notifications_unread_count(agent: Agent) -> int:

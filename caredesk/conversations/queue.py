@@ -25,7 +25,8 @@ from caredesk.conversations.models import (
     EventKind,
     Severity,
 )
-from caredesk.people.models import Agent, Presence, Team
+from caredesk.people.models import ESCALATING_SIGNALS, Agent, Presence, Team
+from caredesk.people.selectors import open_to_every_agent
 
 AGING_HOURS = 24
 AGING_CAP = Severity.HIGH
@@ -35,7 +36,8 @@ AGING_RULE = (
     f"First come, first served within each severity band. Every {AGING_HOURS} hours in the queue "
     f"raises a conversation one band, up to {Severity(AGING_CAP).label}; only urgent risks "
     "(safety, legal, public escalation) rank above. "
-    "A customer's plan, size or revenue never counts."
+    "A conversation escalated by risk (urgent, or churn intent) is any agent's to take, in its "
+    "place. A customer's plan, size or revenue never counts."
 )
 
 
@@ -61,14 +63,22 @@ def queue_queryset(
     qs = Conversation.objects.filter(
         owner__isnull=True, status__in=ACTIVE_STATUSES, merged_into__isnull=True
     )
-    if teams is not None:  # an urgent conversation is every agent's to take (a risk signal)
-        qs = qs.filter(Q(team__in=teams) | Q(team__isnull=True) | Q(severity__gte=Severity.URGENT))
+    if teams is not None:  # escalated by risk: every agent's to take, in its fair place
+        qs = qs.filter(Q(team__in=teams) | Q(team__isnull=True) | open_to_every_agent())
     return qs.annotate(band=_band(now)).order_by("-band", "queued_at", "pk")
 
 
 def queue_for_agent(agent: Agent, now: datetime | None = None) -> QuerySet[Conversation]:
     teams = None if agent.sees_everything else list(agent.teams.all())
     return queue_queryset(teams=teams, now=now)
+
+
+def escalated(conversation: Conversation) -> bool:
+    """Escalated by risk and unowned: any agent may take it (`people.selectors.open_to_every_agent`
+    says the same as a filter)."""
+    return conversation.owner_id is None and (
+        conversation.severity >= Severity.URGENT or conversation.risk_signal in ESCALATING_SIGNALS
+    )
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,9 @@ def explain(conversation: Conversation, band: int, position: int, now: datetime)
     signals = [s.replace("_", " ") for s in (conversation.signals or [])]
     if signals and conversation.severity >= Severity.HIGH:
         parts.append("risk: " + ", ".join(signals))
+    if escalated(conversation):
+        risk = (conversation.risk_signal or "risk").replace("_", " ")
+        parts.append(f"escalated ({risk}): any agent of any team may take it")
     parts.append(f"waiting since {timezone.localtime(conversation.queued_at):%d %b %H:%M}")
     return f"#{position}: " + "; ".join(parts) + "."
 

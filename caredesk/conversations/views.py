@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from caredesk.conversations import live, queue, selectors, services
+from caredesk.conversations import live, notifications, queue, selectors, services
 from caredesk.conversations.coaching import conversation_coach, note_nudge, placeholder_values
 from caredesk.conversations.forms import (
     MergeForm,
@@ -228,6 +228,9 @@ def _written_since(
 def note(request: AgentRequest, pk: int) -> HttpResponse:
     def action(c: Conversation, data: dict[str, Any]) -> str:
         services.note_add(conversation=c, agent=request.agent, text=data["text"])
+        unclear = notifications.mentions_ambiguous_text(data["text"])
+        if unclear:
+            messages.warning(request, unclear)
         return "Internal note added." + note_nudge(data["text"])
 
     return _act(request, pk, NoteForm, "note_form", action)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from caredesk.people.models import Agent, Severity, User
+from caredesk.people.models import ESCALATING_SIGNALS, Agent, Severity, User
 
 
 def agent_of(user: Any) -> Agent | None:
@@ -32,17 +32,25 @@ def conversation_filter(user: User | Any) -> Q:
         if agent.sees_everything:
             return Q()
         # team is a foreign key, so this filter cannot duplicate rows: no distinct() needed.
-        # An urgent conversation no one owns (a risk signal: legal, safety, public, churn) is
-        # every agent's: the leads' alert asks whoever is free to take it now.
         return (
             Q(team__in=agent.teams.all())
             | Q(team__isnull=True)
             | Q(owner=agent)
-            | Q(severity__gte=Severity.URGENT, owner__isnull=True)
+            | open_to_every_agent()
         )
     if getattr(user, "is_authenticated", False):
         return Q(customer__user=user)
     return Q(pk__in=[])
+
+
+def open_to_every_agent() -> Q:
+    """An unowned conversation escalated by risk is every agent's, whatever its team: the leads'
+    alert asks whoever is free to take it now. Escalated means urgent (safety, legal, public
+    escalation, or any signal a team's policy makes urgent) or an open risk that escalates at
+    once below urgent (churn intent stays High, `risk_signal` keeps it until resolved)."""
+    return Q(owner__isnull=True) & (
+        Q(severity__gte=Severity.URGENT) | Q(risk_signal__in=sorted(ESCALATING_SIGNALS))
+    )
 
 
 def may_manage_teams(agent: Agent | None) -> bool:

@@ -3,15 +3,18 @@ can take it (whatever their team), and the refine engine's second reading escala
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from caredesk.conftest import login
-from caredesk.conversations import queue, reading, services
+from caredesk.conversations import lifecycle, queue, reading, services
+from caredesk.conversations.events import plan_record
 from caredesk.conversations.models import Conversation, EventKind, Severity
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.empathy.types import Reading
@@ -134,3 +137,56 @@ def test_a_refine_that_finds_a_new_risk_escalates_once(team: Team, lead: Agent) 
             reading.reading_keep(message=message, reading=refined)
     c.refresh_from_db()
     assert c.severity == Severity.URGENT and escalations(c) == 1 and alerts(lead, c) == 1
+
+
+def test_churn_intent_is_any_agents_in_its_fair_place_until_taken(
+    team: Team, other_team: Team
+) -> None:
+    """Churn intent stays High but is escalated: an agent of another team sees it in their queue
+    and may open and take it; it keeps its place by arrival among their own High work."""
+    stranger = AgentFactory(teams=[other_team])
+    t0 = timezone.now() - timedelta(hours=3)
+    own_before = make_conversation(team=other_team, text="This is urgent, I need it today.", at=t0)
+    churn = make_conversation(team=team, text=RISKS["churn_intent"], at=t0 + timedelta(minutes=10))
+    own_after = make_conversation(
+        team=other_team, text="This is urgent, I need it today.", at=t0 + timedelta(minutes=20)
+    )
+    calm = make_conversation(team=team, text="Could you change my delivery address, please?")
+    churn.refresh_from_db()
+    assert churn.severity == Severity.HIGH and churn.risk_signal == "churn_intent"
+    order = list(queue.queue_for_agent(stranger).values_list("pk", flat=True))
+    assert order == [own_before.pk, churn.pk, own_after.pk]  # first come, first served
+    client = login(Client(), stranger.user.email)
+    page = client.get("/desk/").content.decode()
+    assert f"/desk/c/{churn.pk}/" in page and f"/desk/c/{calm.pk}/" not in page
+    assert "escalated (churn intent): any agent of any team may take it" in page
+    assert client.get(f"/desk/c/{churn.pk}/").status_code == 200
+    assert client.get(f"/desk/c/{calm.pk}/").status_code == 404
+    assert [queue.take_next(agent=stranger) for _ in range(2)] == [own_before, churn]
+    churn.refresh_from_db()
+    assert churn.owner == stranger
+    # Owned now: no longer everyone's; another stranger neither sees nor takes it.
+    third = AgentFactory(teams=[other_team])
+    assert churn.pk not in queue.queue_for_agent(third).values_list("pk", flat=True)
+    assert login(Client(), third.user.email).get(f"/desk/c/{churn.pk}/").status_code == 404
+
+
+def test_a_resolved_churn_risk_goes_back_to_its_team(team: Team, other_team: Team) -> None:
+    """The risk stays open until the conversation is resolved; reopened without a new risk, it
+    is its team's work again, not every agent's."""
+    stranger = AgentFactory(teams=[other_team])
+    owner = AgentFactory(teams=[team])
+    churn = make_conversation(team=team, text=RISKS["churn_intent"])
+    services.conversation_assign(conversation=churn, agent=owner, actor=owner.user)
+    services.conversation_resolve(conversation=churn, agent=owner)
+    churn.refresh_from_db()
+    assert churn.risk_signal == ""
+    services.customer_message_add(
+        conversation=churn, text="One more question about my invoice.", author=churn.customer.user
+    )
+    churn.refresh_from_db()  # reopened; its owner does not answer in time: back to the queue
+    plan_record(lifecycle.returned(churn, at=timezone.now(), reason="no answer"))
+    churn.refresh_from_db()
+    assert churn.owner is None and churn.status != "resolved" and not queue.escalated(churn)
+    assert churn.pk not in queue.queue_for_agent(stranger).values_list("pk", flat=True)
+    assert churn.pk in queue.queue_for_agent(owner).values_list("pk", flat=True)

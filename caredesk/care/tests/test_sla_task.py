@@ -92,7 +92,14 @@ def test_warning_then_breach_across_a_weekend_and_dst_each_once(
     assert sla_events(conversation)[1:] == [
         (
             EventKind.SLA_BREACHED,
-            {"target": "first_response", "cycle": FRIDAY.isoformat(), "over_minutes": 5},
+            {
+                "target": "first_response",
+                "cycle": FRIDAY.isoformat(),
+                "over_minutes": 5,
+                "raised": True,
+                # Resolution (480 business minutes) had 415 left: the high targets never give more.
+                "left": {f"resolution {FRIDAY.isoformat()}": 415 * 60},
+            },
         ),
         (
             EventKind.SEVERITY_CHANGED,

@@ -96,10 +96,21 @@ class OutboundNotification(models.Model):
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the attempt now sending was claimed, cleared with its outcome: a claim that stays
+    # long after no send could still be running is a worker killed mid-send (the sweep's).
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "created_at"], name="notification_status")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="notification_status"),
+            # The sweep's: the few whose sending attempt never ended.
+            models.Index(
+                fields=["claimed_at"],
+                name="notification_claimed",
+                condition=models.Q(claimed_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.conversation_id} ({self.status})"

@@ -6,7 +6,8 @@ backoff when the server is down. A reply's delivery state lives on its `Message`
 (`delivery_status`, `delivery_error`, `delivery_attempts`, `delivered_at`), so the desk shows a
 reply that has not reached the customer, and a lead or its author can send it again. The desk's
 own notifications (the portal's confirmation, the leads' alert) keep theirs on an
-`OutboundNotification` row, listed for leads at /desk/mail/notifications/ and sent again from there.
+`OutboundNotification` row, stored and sent by `desk_mail`, listed for leads at
+/desk/mail/notifications/ and sent again from there.
 
 Each mail carries what lets the customer's answer find its way back (`inbound` threads by them):
 a Message-ID on the desk's domain (a reply's is stored in `Message.external_id` before the first
@@ -18,12 +19,8 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
-from collections.abc import Callable
 from datetime import timedelta
-from email.utils import make_msgid
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
@@ -31,7 +28,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from caredesk import jobs
-from caredesk.channels.email.models import NotificationKind, OutboundNotification
+from caredesk.channels.email.desk_mail import (
+    NotDelivered,
+    desk_address,
+    desk_mail,
+    failure_reason,
+    mail_send,
+    new_message_id,
+    notification_send,
+)
+from caredesk.channels.email.models import NotificationKind
 from caredesk.channels.email.parse import SYNTHETIC_DOMAIN
 from caredesk.conversations.lifecycle import CARE_MESSAGES
 from caredesk.conversations.models import (
@@ -51,8 +57,6 @@ log = logging.getLogger(__name__)
 DELIVER = "email.deliver"
 # Published (with `conversation`) when a new conversation's confirmation should be sent.
 CONFIRM = "email.confirm"
-# Published (with `notification`) when a stored notification should be sent again by hand.
-NOTIFY = "email.notify"
 
 # A Message-ID as stored in `external_id` (with or without its angle brackets); ids from other
 # channels (an API client's "crm-123") are not e-mail ids and are left out of References.
@@ -71,22 +75,6 @@ LOST_AFTER = timedelta(minutes=10)
 # this long (EMAIL_TIMEOUT is 30 s), and it is longer than the whole retry schedule (about a
 # quarter of an hour), so the normal path has always ended (or rescheduled) its attempt by then.
 STUCK_AFTER = timedelta(minutes=20)
-
-# What a failed attempt keeps of the error: enough to act on, never a whole traceback.
-ERROR_CHARS = 500
-
-
-class NotDelivered(Exception):
-    """The mail server did not take the mail; the task retries it."""
-
-
-def desk_address() -> str:
-    return str(settings.DEFAULT_FROM_EMAIL)
-
-
-def new_message_id() -> str:
-    """A fresh Message-ID on the desk's own domain (not the host's, which may be anything)."""
-    return make_msgid(domain=desk_address().rpartition("@")[2] or None)
 
 
 def token_subject(subject: str, conversation_id: int, *, prefix: str = "") -> str:
@@ -273,7 +261,7 @@ def message_deliver(*, message_id: int, final: bool) -> str:
         mail_send(reply_mail(message))
     except Exception as exc:
         outcome = Delivery.FAILED if final else Delivery.RETRYING
-        reason = _reason(exc)
+        reason = failure_reason(exc)
         Message.objects.filter(pk=message_id).update(
             delivery_status=outcome, delivery_error=reason, delivery_claimed_at=None
         )
@@ -305,31 +293,7 @@ def message_delivery_retry(*, message: Message, user: User) -> None:
         raise ValidationError("The customer has no e-mail address to send this reply to.")
 
 
-def _reason(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return " ".join(text.split())[:ERROR_CHARS]
-
-
-def mail_send(mail: EmailMessage) -> None:
-    """The one sending path: the configured backend, failures raised (never swallowed)."""
-    if mail.send(fail_silently=False) != 1:
-        raise NotDelivered("the mail backend accepted nothing")
-
-
 # --- Notifications: the portal's confirmation and the leads' alert ------------------------------
-
-
-def _notification(subject: str, body: str, to: list[str], **headers: str) -> EmailMessage:
-    """A mail the desk writes by itself: marked so that auto-responders never answer it."""
-    desk = desk_address()
-    return EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=desk,
-        to=to,
-        reply_to=[desk],
-        headers={"Message-ID": new_message_id(), "Auto-Submitted": "auto-generated", **headers},
-    )
 
 
 def confirmation_mail(conversation: Conversation) -> EmailMessage | None:
@@ -345,7 +309,7 @@ def confirmation_mail(conversation: Conversation) -> EmailMessage | None:
         f"Your conversation number is #{conversation.pk}.\n"
     )
     subject = token_subject(conversation.subject, conversation.pk, prefix="We have your message: ")
-    return _notification(subject, body, [address], **threading_headers(thread_ids(conversation)))
+    return desk_mail(subject, body, [address], **threading_headers(thread_ids(conversation)))
 
 
 def confirmation_queue_on_event(*, conversation: int, event: int, kind: str) -> None:
@@ -359,14 +323,14 @@ def confirmation_queue_on_event(*, conversation: int, event: int, kind: str) -> 
 
 def confirmation_send(*, conversation_id: int, key: str = "", final: bool = True) -> str:
     """One attempt at a new conversation's confirmation, if it gets one (see
-    `notification_deliver`); "" when it gets none."""
+    `desk_mail.notification_deliver`); "" when it gets none."""
     conversation = (
         Conversation.objects.select_related("customer")
         .prefetch_related("customer__identities")
         .filter(pk=conversation_id)
         .first()
     )
-    return _notification_try(
+    return notification_send(
         NotificationKind.CONFIRMATION,
         conversation,
         confirmation_mail if conversation is not None else None,
@@ -394,105 +358,19 @@ def leads_alert_mail(conversation: Conversation) -> EmailMessage | None:
         f"{conversation.customer.name}'s conversation #{conversation.pk} {what}; please make "
         f"sure someone does now.\n\n{conversation.get_absolute_url()}\n"
     )
-    return _notification(
-        f"[Caredesk] Urgent: #{conversation.pk} {conversation.subject}", body, leads
-    )
+    return desk_mail(f"[Caredesk] Urgent: #{conversation.pk} {conversation.subject}", body, leads)
 
 
 def leads_alert_send(*, conversation_id: int, key: str = "", final: bool = True) -> str:
-    """One attempt at the leads' alert of an urgent conversation (see `notification_deliver`)."""
+    """One attempt at the leads' alert of an urgent conversation (see
+    `desk_mail.notification_deliver`)."""
     conversation = (
         Conversation.objects.select_related("customer").filter(pk=conversation_id).first()
     )
-    return _notification_try(
+    return notification_send(
         NotificationKind.LEADS_ALERT,
         conversation,
         leads_alert_mail if conversation is not None else None,
         key=key,
         final=final,
     )
-
-
-# --- The notifications' delivery state: stored, shown to leads, sent again by hand --------------
-
-
-def _notification_try(
-    kind: str,
-    conversation: Conversation | None,
-    write: Callable[[Conversation], EmailMessage | None] | None,
-    *,
-    key: str,
-    final: bool,
-) -> str:
-    """The notification a task's `key` names (written now on its first attempt), then one
-    attempt to send it; "" when there is nothing to send."""
-    key = key or uuid.uuid4().hex
-    found = OutboundNotification.objects.filter(key=key).first()
-    if found is None:
-        mail = write(conversation) if write is not None and conversation is not None else None
-        if mail is None:
-            return ""
-        found, _ = OutboundNotification.objects.get_or_create(
-            key=key,
-            defaults={
-                "kind": kind,
-                "conversation": conversation,
-                "recipients": list(mail.to),
-                "subject": str(mail.subject)[:300],
-                "body": mail.body,
-                "headers": dict(mail.extra_headers),
-                "created_at": timezone.now(),
-            },
-        )
-    return notification_deliver(notification_id=found.pk, final=final)
-
-
-def notification_deliver(*, notification_id: int, final: bool) -> str:
-    """One attempt to send a stored notification, claimed first like a reply's (a second worker
-    sends nothing); the outcome is stored: sent, retrying (raises `NotDelivered` so the task
-    tries again) or, when `final`, failed with the reason for the leads' page."""
-    found = (
-        OutboundNotification.objects.filter(pk=notification_id)
-        .values_list("status", "attempts")
-        .first()
-    )
-    if found is None or found[0] not in (Delivery.QUEUED, Delivery.RETRYING):
-        return found[0] if found else ""
-    status, attempts = found
-    rows = OutboundNotification.objects.filter(pk=notification_id)
-    if not rows.filter(status=status, attempts=attempts).update(attempts=F("attempts") + 1):
-        return status  # another worker is on this very attempt
-    notification = OutboundNotification.objects.get(pk=notification_id)
-    mail = _notification(notification.subject, notification.body, list(notification.recipients))
-    mail.extra_headers = dict(notification.headers)  # the same Message-ID on every attempt
-    try:
-        mail_send(mail)
-    except Exception as exc:
-        outcome = Delivery.FAILED if final else Delivery.RETRYING
-        reason = _reason(exc)
-        rows.update(status=outcome, error=reason)
-        if final:
-            log.error(
-                "%s for #%s not delivered: %s",
-                notification.get_kind_display(),
-                notification.conversation_id,
-                reason,
-            )
-            return outcome
-        raise NotDelivered(reason) from exc
-    rows.update(status=Delivery.SENT, error="", sent_at=timezone.now())
-    return Delivery.SENT
-
-
-def notification_retry(*, notification: OutboundNotification, user: User) -> None:
-    """A lead sends a notification that has not gone out again, by hand (the same mail)."""
-    agent: Agent | None = agent_of(user)
-    if agent is None or agent.role not in (Role.LEAD, Role.ADMIN):
-        raise PermissionDenied("Only leads send the desk's notifications again.")
-    with transaction.atomic():
-        locked = OutboundNotification.objects.select_for_update().get(pk=notification.pk)
-        if locked.status == Delivery.SENT:
-            raise ValidationError("This mail has been delivered already.")
-        locked.status, locked.error = Delivery.QUEUED, ""
-        locked.save(update_fields=["status", "error"])
-        jobs.publish(NOTIFY, notification=locked.pk)

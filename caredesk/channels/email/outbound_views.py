@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.channels.email import mailbox as demo
+from caredesk.channels.email.desk_mail import notification_retry
 from caredesk.channels.email.models import OutboundNotification
-from caredesk.channels.email.outbound import message_delivery_retry, notification_retry
+from caredesk.channels.email.outbound import message_delivery_retry
 from caredesk.conversations.models import Delivery, Message
 from caredesk.conversations.selectors import conversations_visible_to
 from caredesk.forms import add_service_errors

@@ -14,7 +14,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from caredesk import jobs
-from caredesk.channels.email import agent_mail, outbound
+from caredesk.channels.email import agent_mail, desk_mail, outbound
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def notify_leads_task(conversation: int, task: Any = None) -> str:
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
 def notification_deliver_task(notification: int, task: Any = None) -> str:
     """A notification a lead sends again by hand."""
-    return outbound.notification_deliver(notification_id=notification, final=_last_try(task))
+    return desk_mail.notification_deliver(notification_id=notification, final=_last_try(task))
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
@@ -60,8 +60,10 @@ def agent_notification_task(notification: int, task: Any = None) -> str:
 
 @db_periodic_task(crontab(minute="*/5"))
 def requeue_lost_deliveries() -> None:
-    """A safety net: a reply whose enqueue was lost is queued again, never left unsent."""
+    """A safety net: a reply whose enqueue was lost, or a reply or notification whose worker
+    died mid-send, is queued again, never left unsent."""
     outbound.lost_deliveries_requeue()
+    desk_mail.stuck_notifications_requeue()
 
 
 def _key(task: Any) -> str:
@@ -76,6 +78,6 @@ def jobs_subscribe() -> None:
     jobs.subscribe("event.created", outbound.confirmation_queue_on_event)
     jobs.subscribe(outbound.CONFIRM, confirmation_send_task)
     jobs.subscribe(outbound.DELIVER, message_deliver_task)
-    jobs.subscribe(outbound.NOTIFY, notification_deliver_task)
+    jobs.subscribe(desk_mail.NOTIFY, notification_deliver_task)
     jobs.subscribe(jobs.LEADS_ALERT, notify_leads_task)
     jobs.subscribe(jobs.NOTIFICATION_MAIL, agent_notification_task)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -24,15 +25,31 @@ def sla_warned(
 
 
 def sla_breached(
-    conversation: Conversation, *, target: str, cycle: str, over_minutes: int, at: datetime
+    conversation: Conversation,
+    *,
+    target: str,
+    cycle: str,
+    over_minutes: int,
+    at: datetime,
+    left: Mapping[str, int] | None = None,
 ) -> Plan:
-    """A target was missed: the event says which and by how much, then the severity rises one
-    step (up to urgent) with that as its reason."""
+    """A target was missed: the event says which, by how much and whether the severity rose
+    (`raised`: the new severity's targets count from here, capped by the time each other run
+    had `left`, care/sla.py), then the severity rises one step (up to urgent) with that as its
+    reason."""
     plan = Plan(conversation)
-    plan.event(
-        EventKind.SLA_BREACHED, None, at, target=target, cycle=cycle, over_minutes=over_minutes
-    )
     severity = plan.get("severity")
+    raised = severity < Severity.URGENT
+    plan.event(
+        EventKind.SLA_BREACHED,
+        None,
+        at,
+        target=target,
+        cycle=cycle,
+        over_minutes=over_minutes,
+        raised=raised,
+        **({"left": dict(left or {})} if raised else {}),
+    )
     if severity < Severity.URGENT:
         label = target.replace("_", " ")
         reason = f"SLA breached: {label} target missed by {over_minutes} min"

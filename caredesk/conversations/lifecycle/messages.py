@@ -74,7 +74,8 @@ def customer_wrote(
     elif status == Status.WAITING_ON_CUSTOMER:
         plan.change("status", Status.WAITING_ON_US, EventKind.STATUS_CHANGED, actor, at)
     plan.event(EventKind.CUSTOMER_REPLIED, actor, at, message=message)
-    plan.set("last_message_at", at)
+    # A back-dated message (an import, a late mail) never makes the conversation look older.
+    plan.set("last_message_at", max(plan.get("last_message_at"), at))
     if reading is not None:
         latest = is_latest(at, newest_other_inbound_at)
         apply_reading(plan, reading, known=(), latest=latest, at=at)

@@ -59,7 +59,18 @@ def test_the_desk_works_from_the_keyboard(open_browser: Any, team: Any, agent: A
     desk.page.keyboard.press("/")
     expect(desk.page.locator("#header-search")).to_be_focused()
     desk.page.keyboard.press("Escape")
+    desk.page.keyboard.press("e")  # resolving asks first; Esc says no
+    expect(desk.page.locator("#resolve-confirm")).to_be_visible()
+    expect(desk.page.locator("#resolve-confirm-btn")).to_be_focused()
+    desk.shot("keyboard-2-resolve-asks")
+    desk.page.keyboard.press("?")  # the question keeps the keyboard
+    expect(desk.page.locator("#shortcuts-help")).to_be_hidden()
+    desk.page.keyboard.press("Escape")
+    expect(desk.page.locator("#resolve-confirm")).to_be_hidden()
+    first.refresh_from_db()
+    assert first.status != Status.RESOLVED
     desk.page.keyboard.press("e")
+    desk.page.keyboard.press("Enter")
     expect(desk.page.locator("#status")).to_have_text("Resolved")
     first.refresh_from_db()
     assert first.status == Status.RESOLVED

@@ -59,11 +59,16 @@ const SHORTCUTS = {
   n: () => document.getElementById("take-next-shortcut")?.requestSubmit(),
   r: () => focusField("reply-text"),
   i: () => focusField("note-text"),
-  e: () => document.getElementById("resolve-btn")?.click(),
+  e: () => openDialog("resolve-confirm"), // resolving asks first: Enter confirms, Esc cancels
   "/": () => focusField("header-search"),
 };
 const GO_TO = { q: "/desk/", m: "/desk/mine/" };
 let pendingG = 0;
+
+function openDialog(id) {
+  const dialog = document.getElementById(id);
+  if (dialog instanceof HTMLDialogElement && !dialog.open) dialog.showModal();
+}
 
 function focusField(id) {
   const field = document.getElementById(id);
@@ -85,6 +90,8 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (typingIn(event.target) || event.isComposing) return;
+  // Another dialog (e.g. "Resolve?") has the keyboard: its buttons take Enter, Esc closes it.
+  if (document.querySelector("dialog[open]:not(#shortcuts-help)")) return;
   if (event.key === "?") {
     event.preventDefault();
     if (help.open) help.close(); else help.showModal();
