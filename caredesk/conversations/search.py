@@ -1,14 +1,16 @@
 """The desk's one search, and filtering a list of conversations (the API, the inboxes).
 
-Words are found with the database's full-text index (migration 0011): FTS5 on SQLite, PostgreSQL's
-full-text search elsewhere, both stemming English words and treating the last word as a prefix
-(it may still be being typed). A conversation matches when every word is in its subject or in one
-of its messages. Results are always narrowed by what the user may open, in the same query.
+Words are found with the database's full-text index (`search_index.py`): FTS5 on SQLite,
+PostgreSQL's full-text search elsewhere, both stemming English words and treating the last word as
+a prefix (it may still be being typed). A conversation matches when every word is in its subject or
+in one of its messages. Results are always narrowed by what the user may open, in the same query.
 
-On SQLite the index holds one document per conversation, so a common word costs what its
-matching conversations cost, never a walk through their messages. The desk's page shows the 20
-newest conversations (and says there are more); the API's `q` is complete: every match, a keyset
-page at a time, in any of its sorts.
+On SQLite the index holds a row per message and per subject whose rowid carries the conversation
+id, so a word gives conversation ids straight from the index, never through the message table; a
+query of several words intersects one set of conversation ids per word. The desk's page shows the
+20 newest conversations (and says there are more), reading the index newest first in growing
+windows of conversation ids, so a common word never collects all its matches; the API's `q` is
+complete: every match, a keyset page at a time, in any of its sorts.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
 from caredesk.conversations.models import Conversation, Direction, Message
+from caredesk.conversations.search_index import SEARCH_TABLE, SHIFT
 from caredesk.customers.models import Customer, Identity, IdentityKind, Organisation
 from caredesk.people.models import User
 from caredesk.people.selectors import agent_of, conversation_filter, customer_filter
@@ -60,7 +63,7 @@ _STOPWORD_TEXT = (
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 SECTION_LIMIT = 20
-SEARCH_TABLE = "conversations_search"  # SQLite: one FTS5 document per conversation (0011)
+_FIRST_WINDOW = 4096  # conversation ids the page's first look covers; each next one is 4× wider
 
 
 def search_terms(query: str) -> list[str]:
@@ -87,23 +90,33 @@ def _match(table: str, column: str, term: str, *, prefix: bool) -> tuple[str, li
     return sql, [f'"{term}"*' if prefix else f'"{term}"']
 
 
-def _fts5_query(terms: list[str], *, include_notes: bool) -> str:
-    """Every term (the last one a prefix) anywhere in the document; a customer's search only in
-    the subject and the messages, never the notes column."""
-    words = " AND ".join(
-        f'"{t}"*' if i == len(terms) - 1 else f'"{t}"' for i, t in enumerate(terms)
-    )
-    return f"({words})" if include_notes else f"{{subject messages}} : ({words})"
+def _sqlite_ids(
+    terms: list[str], *, include_notes: bool, window: tuple[int, int] | None = None
+) -> tuple[str, list[Any]]:
+    """SQL selecting the ids of the conversations holding every term (the last one a prefix),
+    with `window` only those with lo <= id < hi: one set per term, read from the rowids of the
+    index (conversation id << SHIFT | message id), intersected. A customer's search looks only
+    in subjects and messages, never the notes column."""
+    columns = "" if include_notes else "{subject messages} : "
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, term in enumerate(terms):
+        sql = f"SELECT rowid >> {SHIFT} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"  # noqa: S608
+        params.append(columns + (f'"{term}"*' if i == len(terms) - 1 else f'"{term}"'))
+        if window is not None:
+            sql += " AND rowid >= %s AND rowid < %s"
+            params += [window[0] << SHIFT, window[1] << SHIFT]
+        parts.append(sql)
+    return " INTERSECT ".join(parts), params
 
 
-def _conversation_words(terms: list[str], *, include_notes: bool) -> Q:
+def _conversation_words(
+    terms: list[str], *, include_notes: bool, window: tuple[int, int] | None = None
+) -> Q:
     """The conversations holding every term in their subject or one of their messages."""
     if connection.vendor != "postgresql":
-        # One document per conversation (migration 0011): the index answers with conversation
-        # ids, so the work grows with the matching conversations, never through the messages.
-        sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"  # noqa: S608
-        query = _fts5_query(terms, include_notes=include_notes)
-        return Q(pk__in=RawSQL(sql, [query]))  # noqa: S611
+        sql, params = _sqlite_ids(terms, include_notes=include_notes, window=window)
+        return Q(pk__in=RawSQL(sql, params))  # noqa: S611
     words = Q()
     notes = "" if include_notes else f" AND direction <> '{Direction.NOTE.value}'"
     for i, term in enumerate(terms):
@@ -117,7 +130,16 @@ def _conversation_words(terms: list[str], *, include_notes: bool) -> Q:
         subject = RawSQL(subject_sql, params)  # noqa: S611
         messages = RawSQL(messages_sql, params)  # noqa: S611
         words &= Q(pk__in=subject) | Q(pk__in=messages)
+    if window is not None:
+        words &= Q(pk__gte=window[0], pk__lt=window[1])
     return words
+
+
+def _number(terms: list[str]) -> Q:
+    """A query of one number also finds the conversation of that id."""
+    if len(terms) == 1 and terms[0].isdigit() and len(terms[0]) < 10:
+        return Q(pk=int(terms[0]))
+    return Q(pk__in=[])
 
 
 def conversations_matching(
@@ -128,10 +150,31 @@ def conversations_matching(
     terms = search_terms(query)
     if not terms:
         return qs.none() if query.strip() else qs
-    words = _conversation_words(terms, include_notes=include_notes)
-    if len(terms) == 1 and terms[0].isdigit() and len(terms[0]) < 10:
-        words |= Q(pk=int(terms[0]))
+    words = _conversation_words(terms, include_notes=include_notes) | _number(terms)
     return qs.filter(words)
+
+
+def conversations_newest(
+    qs: QuerySet[Conversation], terms: list[str], *, include_notes: bool, limit: int
+) -> list[Conversation]:
+    """The `limit` newest (by id) conversations of `qs` that match `terms`, without collecting
+    every match: each query looks at a window of conversation ids, newest first, 4× wider than
+    the one before, and the search stops once enough are found. A common word is answered from
+    the first window; a rare one reads the index once over, in a few queries."""
+    if not terms:
+        return []
+    top = Conversation.objects.order_by("-pk").values_list("pk", flat=True).first()
+    found: list[Conversation] = []
+    hi = (top or 0) + 1
+    # PostgreSQL reads a word's GIN entries whole for any window: there one query covers all.
+    width = hi if connection.vendor == "postgresql" else _FIRST_WINDOW
+    while hi > 0 and len(found) < limit:
+        lo = max(0, hi - width)
+        words = _conversation_words(terms, include_notes=include_notes, window=(lo, hi))
+        in_window = (words | _number(terms)) & Q(pk__gte=lo, pk__lt=hi)
+        found += qs.filter(in_window).order_by("-pk")[: limit - len(found)]
+        hi, width = lo, width * 4
+    return found
 
 
 def customers_matching(user: User | Any, query: str) -> QuerySet[Customer]:
@@ -243,13 +286,14 @@ def snippet(text: str, terms: Sequence[str], *, width: int = 180) -> SafeString:
 def _conversation_section(user: User | Any, query: str, terms: list[str]) -> SearchSection:
     include_notes = agent_of(user) is not None
     visible = Conversation.objects.filter(conversation_filter(user))
-    rows = list(
-        conversations_matching(visible, query, include_notes=include_notes)
-        .select_related("customer")
-        # Newest first by id: the index hands over conversation ids, so only the rows shown are
-        # read; sorting by last activity would read every match first (a common word's
-        # thousands). The API's `q` may sort as it likes.
-        .order_by("-pk")[: SECTION_LIMIT + 1]
+    # Newest first by id: the index is read newest first and stops at the 21st match; sorting
+    # by last activity would read every match first (a common word's hundreds of thousands at
+    # a million conversations). The API's `q` may sort as it likes.
+    rows = conversations_newest(
+        visible.select_related("customer"),
+        terms,
+        include_notes=include_notes,
+        limit=SECTION_LIMIT + 1,
     )
     shown = rows[:SECTION_LIMIT]
     # The first message of each that holds a word: read in one query, at most 2,000 characters

@@ -40,8 +40,9 @@ from caredesk.text import clean_body, clean_line, clean_subject, clean_text
 
 _UNREAD = object()
 # Distinct (draft, coach context) pairs whose findings are kept; past this the memo starts again, so
-# memory stays flat however many conversations are made.
-COACH_MEMO = 100_000
+# memory stays flat however many conversations are made. Few contexts repeat (the customer's wait
+# is in tenths of an hour), so a larger memo holds memory without saving time.
+COACH_MEMO = 10_000
 
 
 @dataclass

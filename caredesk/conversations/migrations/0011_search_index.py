@@ -1,6 +1,9 @@
 """The full-text index of the desk's search (`conversations/search.py`): conversations (subject,
 messages, internal notes), customer names. FTS5 on SQLite, expression GIN indexes on PostgreSQL.
 
+Superseded on SQLite by 0017 (`conversations/search_index.py`, a row per message); kept as it was,
+for databases migrating through it and for 0017's way back.
+
 On SQLite a conversation is one document of the contentless FTS5 table `conversations_search`
 (its rowid is the conversation's id; columns: subject, the messages, the internal notes), so a
 match gives conversation ids straight from the index: no lookup through the message table, whose

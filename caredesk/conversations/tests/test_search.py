@@ -3,7 +3,6 @@ what it finds, that the index follows every write, and that nobody finds what th
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from caredesk.conftest import login
+from caredesk.conversations import search_index as _index
 from caredesk.conversations.models import Conversation, Direction, Message
 from caredesk.conversations.search import (
     SECTION_LIMIT,
@@ -20,7 +20,12 @@ from caredesk.conversations.search import (
     marked,
     search_terms,
 )
-from caredesk.conversations.services import customer_message_add, note_add, reply_send
+from caredesk.conversations.services import (
+    conversation_merge,
+    customer_message_add,
+    note_add,
+    reply_send,
+)
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.models import Customer
 from caredesk.customers.tests.factories import CustomerFactory, OrganisationFactory
@@ -30,7 +35,6 @@ from caredesk.people.models import Agent, Team
 from caredesk.people.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
-_index = importlib.import_module("caredesk.conversations.migrations.0011_search_index")
 
 
 def _found(user: Any, query: str, *, include_notes: bool = True) -> set[int]:
@@ -101,7 +105,7 @@ def _instances() -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab "
-            "USING fts5vocab(main, conversations_search, instance)"
+            "USING fts5vocab(main, conversations_search_fts, instance)"
         )
         cursor.execute("SELECT term, doc, col, offset FROM temp.search_vocab ORDER BY 1, 2, 3, 4")
         return cursor.fetchall()
@@ -124,6 +128,10 @@ def test_the_triggers_keep_each_document_exactly_as_a_rebuild_makes_it(
     Message.objects.filter(pk=moved.pk).update(conversation=b)
     Message.objects.filter(conversation=a, direction=Direction.NOTE).update(text="Refunded.")
     b.messages.filter(direction=Direction.OUTBOUND).delete()
+    d = make_conversation(
+        customer=b.customer, team=team, subject="Duplicate", text="Voucher code twice?"
+    )
+    conversation_merge(source=d, target=b, agent=agent)  # moves d's messages to b
     live = _instances()
     assert live, "the index is empty"
     with connection.cursor() as cursor:
@@ -133,6 +141,8 @@ def test_the_triggers_keep_each_document_exactly_as_a_rebuild_makes_it(
     assert _found(None, "parcel") == {a.pk, b.pk}  # a's subject; the message moved to b
     assert _found(None, "refunded", include_notes=False) == set()  # a note
     assert _found(None, "refunded courier") == {a.pk}
+    assert _found(None, "voucher") == {b.pk}  # merged into b; d keeps only its subject
+    assert _found(None, "duplicate") == {d.pk}
 
 
 def test_nobody_finds_what_they_cannot_open(
