@@ -1,34 +1,29 @@
 """Correlations that tell a bigger story: two groups of conversations compared on one outcome.
 
-Each conversation's totals come from what it added to the rollups (`ConversationFact`), not from
-its events; the period picks conversations by when they were opened (an indexed range on
-`Conversation.created_at`), at most `MAX_CASES` of them, the newest first. Each comparison gives
-the cases in each group, the difference (in proportions or in means) with a 95% normal interval,
-and a plain sentence that says a link is not a cause; under `THIN` cases in a group it says
-"not enough data" instead.
+Each conversation's totals are plain columns of its `ConversationFact` (kept with its rollup
+contribution), so the database counts and sums both groups of every comparison in one aggregate
+query over an indexed range of `opened_at` (the period picks conversations by when they were
+opened); no event or message is read. Each comparison gives the cases in each group, the
+difference (in proportions or in means) with a 95% normal interval, and a plain sentence that
+says a link is not a cause; under `THIN` cases in a group it says "not enough data" instead.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum
 
-from caredesk.conversations.models import Conversation, Direction, Message
 from caredesk.insights.facts import desk_zone
 from caredesk.insights.metrics import THIN
 from caredesk.insights.models import ConversationFact
 
-MAX_CASES = 20_000
 Z95 = 1.96
-QUICK_FIRST_RESPONSE = 3600  # seconds: "answered within the hour"
-
-Case = dict[str, Any]
+QUICK_FIRST_RESPONSE = 3600  # seconds (business time where the team keeps hours)
 
 
 @dataclass(frozen=True)
@@ -49,58 +44,141 @@ class Correlation:
         return self.difference is not None
 
 
-def _totals(contribution: dict[str, dict[str, Any]]) -> Case:
-    out: Case = {}
-    for counts in contribution.values():
-        for name, value in counts.items():
-            if isinstance(value, list):
-                out.setdefault(name, []).extend(value)
-            else:
-                out[name] = out.get(name, 0) + value
+@dataclass(frozen=True)
+class Stats:
+    """One group's outcome values, as the database sums them: how many, their sum and the sum
+    of their squares (for a proportion the values are 0 or 1)."""
+
+    n: int
+    total: float
+    squares: float
+
+    @classmethod
+    def of(cls, values: Iterable[float]) -> Stats:
+        xs = [float(v) for v in values]
+        return cls(len(xs), sum(xs), sum(x * x for x in xs))
+
+
+@dataclass(frozen=True)
+class Question:
+    """One comparison: which conversations count, which are the first group, what is compared
+    (a true/false column for a proportion, else `satisfaction`)."""
+
+    title: str
+    outcome: str
+    groups: tuple[str, str]
+    include: Q
+    first: Q
+    value: str
+    proportion: bool
+
+
+_RATED = Q(satisfaction__isnull=False)
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "Emotion at intake vs. first-contact resolution",
+        "first-contact resolution",
+        ("conversations that opened upset", "the others"),
+        Q(first_resolved=True),
+        Q(complaint=True),
+        "fcr",
+        proportion=True,
+    ),
+    Question(
+        "Coach findings per reply vs. satisfaction",
+        "satisfaction (1-5)",
+        ("conversations with a coach finding on a reply", "those with none"),
+        _RATED & Q(replies__gt=0),
+        Q(coached__gt=0),
+        "satisfaction",
+        proportion=False,
+    ),
+    Question(
+        "People per problem vs. satisfaction",
+        "satisfaction (1-5)",
+        ("problems handed between people", "problems kept by one person"),
+        _RATED,
+        Q(people_many=True),
+        "satisfaction",
+        proportion=False,
+    ),
+    Question(
+        "People per problem vs. retention",
+        "coming back after a bad experience",
+        ("problems handed between people", "problems kept by one person"),
+        Q(bad_experience=True),
+        Q(people_many=True),
+        "came_back",
+        proportion=True,
+    ),
+    Question(
+        "Wait for a first answer vs. satisfaction",
+        "satisfaction (1-5)",
+        ("customers answered within the hour", "customers who waited longer"),
+        _RATED & Q(first_response__isnull=False),
+        Q(first_response__lte=QUICK_FIRST_RESPONSE),
+        "satisfaction",
+        proportion=False,
+    ),
+)
+
+
+def _aggregates(index: int, question: Question) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for side, group in (("a", question.first), ("b", ~question.first)):
+        where = question.include & group
+        name = f"q{index}{side}"
+        out[f"{name}_n"] = Count("pk", filter=where)
+        if question.proportion:
+            out[f"{name}_s"] = Count("pk", filter=where & Q(**{question.value: True}))
+        else:
+            out[f"{name}_s"] = Sum(question.value, filter=where)
+            out[f"{name}_ss"] = Sum(F(question.value) * F(question.value), filter=where)
     return out
 
 
-def cases_for(*, start: date, end: date, team: int | None = None) -> list[Case]:
-    """One row of totals per conversation opened in the period (merged-away ones left out)."""
+def stats_for(
+    *, start: date, end: date, team: int | None = None
+) -> list[tuple[Question, Stats, Stats]]:
+    """Both groups of every question over the conversations opened in the period (merged-away
+    ones left out): one aggregate query over the facts."""
     zone = desk_zone()
     since = datetime.combine(start, time.min, tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
-    conversations = Conversation.objects.filter(created_at__gte=since, created_at__lt=until)
+    facts = ConversationFact.objects.filter(opened_at__gte=since, opened_at__lt=until)
     if team is not None:
-        conversations = conversations.filter(team_id=team)
-    ids = list(conversations.order_by("-created_at").values_list("pk", flat=True)[:MAX_CASES])
-    found: dict[int, int] = defaultdict(int)
-    replies: dict[int, int] = defaultdict(int)
-    outbound = Message.objects.filter(conversation_id__in=ids, direction=Direction.OUTBOUND)
-    for conversation, findings in outbound.values_list("conversation_id", "findings").iterator():
-        replies[conversation] += 1
-        found[conversation] += bool(findings)
+        facts = facts.filter(team_id=team)
+    aggregates: dict[str, Any] = {}
+    for index, question in enumerate(QUESTIONS):
+        aggregates |= _aggregates(index, question)
+    row = facts.aggregate(**aggregates)
     out = []
-    facts = ConversationFact.objects.filter(conversation_id__in=ids).filter(~Q(contribution={}))
-    for pk, contribution in facts.values_list("conversation_id", "contribution").iterator():
-        case = _totals(contribution)
-        if not case.get("opened"):
-            continue
-        case["replies"], case["coached"] = replies[pk], found[pk]
-        out.append(case)
+    for index, question in enumerate(QUESTIONS):
+        pair = []
+        for side in "ab":
+            name = f"q{index}{side}"
+            total = row[f"{name}_s"] or 0
+            squares = total if question.proportion else row[f"{name}_ss"] or 0
+            pair.append(Stats(row[f"{name}_n"] or 0, float(total), float(squares)))
+        out.append((question, pair[0], pair[1]))
     return out
 
 
-def _proportion(a: list[bool], b: list[bool]) -> tuple[float, float, float, float, float]:
-    p1, p2 = sum(a) / len(a), sum(b) / len(b)
-    se = math.sqrt(p1 * (1 - p1) / len(a) + p2 * (1 - p2) / len(b))
+def _proportion(a: Stats, b: Stats) -> tuple[float, float, float, float, float]:
+    p1, p2 = a.total / a.n, b.total / b.n
+    se = math.sqrt(p1 * (1 - p1) / a.n + p2 * (1 - p2) / b.n)
     d = p1 - p2
     return p1, p2, d, d - Z95 * se, d + Z95 * se
 
 
-def _mean(a: list[float], b: list[float]) -> tuple[float, float, float, float, float]:
-    def m_var(xs: list[float]) -> tuple[float, float]:
-        m = sum(xs) / len(xs)
-        return m, sum((x - m) ** 2 for x in xs) / max(1, len(xs) - 1)
+def _mean(a: Stats, b: Stats) -> tuple[float, float, float, float, float]:
+    def m_var(g: Stats) -> tuple[float, float]:
+        m = g.total / g.n
+        return m, max(0.0, g.squares - g.n * m * m) / max(1, g.n - 1)
 
     m1, v1 = m_var(a)
     m2, v2 = m_var(b)
-    se = math.sqrt(v1 / len(a) + v2 / len(b))
+    se = math.sqrt(v1 / a.n + v2 / b.n)
     d = m1 - m2
     return m1, m2, d, d - Z95 * se, d + Z95 * se
 
@@ -133,101 +211,47 @@ def _say(
 
 
 def compare(
-    cases: list[Case],
+    a: Stats,
+    b: Stats,
     *,
     title: str,
     outcome: str,
     groups: tuple[str, str],
-    include: Callable[[Case], bool],
-    in_first: Callable[[Case], bool],
-    value: Callable[[Case], float],
     proportion: bool,
 ) -> Correlation:
-    a = [value(c) for c in cases if include(c) and in_first(c)]
-    b = [value(c) for c in cases if include(c) and not in_first(c)]
-    if len(a) < THIN or len(b) < THIN:
+    if a.n < THIN or b.n < THIN:
         return Correlation(
             title,
             outcome,
             groups,
-            (len(a), len(b)),
+            (a.n, b.n),
             (None, None),
             None,
             None,
             None,
             proportion,
             f"Not enough data: each group needs at least {THIN} conversations "
-            f"({len(a)} and {len(b)} so far), so nothing is claimed.",
+            f"({a.n} and {b.n} so far), so nothing is claimed.",
         )
     fn = _proportion if proportion else _mean
-    v1, v2, d, low, high = fn(a, b)  # type: ignore[arg-type]
+    v1, v2, d, low, high = fn(a, b)
     sentence = _say(
         d, low, high, proportion=proportion, who=groups[0], outcome=outcome, others=groups[1]
     )
     return Correlation(
-        title, outcome, groups, (len(a), len(b)), (v1, v2), d, low, high, proportion, sentence
+        title, outcome, groups, (a.n, b.n), (v1, v2), d, low, high, proportion, sentence
     )
 
 
-def _satisfaction(c: Case) -> float:
-    return float(c["satisfaction_sum"]) / c["rated"]
-
-
-def _rated(c: Case) -> bool:
-    return bool(c.get("rated"))
-
-
 def correlations_for(*, start: date, end: date, team: int | None = None) -> list[Correlation]:
-    cases = cases_for(start=start, end=end, team=team)
     return [
         compare(
-            cases,
-            title="Emotion at intake vs. first-contact resolution",
-            outcome="first-contact resolution",
-            groups=("conversations that opened upset", "the others"),
-            include=lambda c: bool(c.get("first_resolved")),
-            in_first=lambda c: bool(c.get("complaints")),
-            value=lambda c: bool(c.get("fcr")),
-            proportion=True,
-        ),
-        compare(
-            cases,
-            title="Coach findings per reply vs. satisfaction",
-            outcome="satisfaction (1-5)",
-            groups=("conversations with a coach finding on a reply", "those with none"),
-            include=lambda c: _rated(c) and c["replies"] > 0,
-            in_first=lambda c: c["coached"] > 0,
-            value=_satisfaction,
-            proportion=False,
-        ),
-        compare(
-            cases,
-            title="People per problem vs. satisfaction",
-            outcome="satisfaction (1-5)",
-            groups=("problems handed between people", "problems kept by one person"),
-            include=_rated,
-            in_first=lambda c: bool(c.get("people_many")),
-            value=_satisfaction,
-            proportion=False,
-        ),
-        compare(
-            cases,
-            title="People per problem vs. retention",
-            outcome="coming back after a bad experience",
-            groups=("problems handed between people", "problems kept by one person"),
-            include=lambda c: bool(c.get("bad_experiences")),
-            in_first=lambda c: bool(c.get("people_many")),
-            value=lambda c: bool(c.get("came_back")),
-            proportion=True,
-        ),
-        compare(
-            cases,
-            title="Wait for a first answer vs. satisfaction",
-            outcome="satisfaction (1-5)",
-            groups=("customers answered within the hour", "customers who waited longer"),
-            include=lambda c: _rated(c) and bool(c.get("frt")),
-            in_first=lambda c: c["frt"][0] <= QUICK_FIRST_RESPONSE,
-            value=_satisfaction,
-            proportion=False,
-        ),
+            a,
+            b,
+            title=q.title,
+            outcome=q.outcome,
+            groups=q.groups,
+            proportion=q.proportion,
+        )
+        for q, a, b in stats_for(start=start, end=end, team=team)
     ]

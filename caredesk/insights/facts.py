@@ -12,6 +12,8 @@ Rules the metrics rely on (the definitions in `insights/metrics.py` say the same
   resolution before it stands. An agent's reopen always counts.
 - Team, channel, severity and agent are the conversation's current ones: a conversation
   transferred across teams counts for the team that has it now.
+- Durations (first response, resolution) are counted by `elapsed`: business time where the
+  conversation's team has business hours (the care app's), wall-clock time otherwise.
 - Each figure lands on the day (the desk's time zone) of the moment it describes: opened and
   complaints on the day opened, first response on its day, first-contact resolution and
   reopens on the first resolution's day, time to resolution, people-per-problem, ratings and
@@ -39,6 +41,11 @@ CUSTOMER_REOPEN = (
 )
 
 Contribution = dict[str, dict[str, Any]]
+Elapsed = Callable[[datetime, datetime], int]  # seconds counted between two moments
+
+
+def wall_clock(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -158,11 +165,13 @@ def contribution(
     complaint: bool,
     came_back: Callable[[datetime], bool],
     zone: ZoneInfo,
+    elapsed: Elapsed = wall_clock,
 ) -> Contribution:
     """Per day, what this conversation adds to the rollup row of its team, channel, severity
     and agent. `events`: its events in order; `thanks(message id)`: whether that message reads
     as gratitude; `complaint`: whether its first message read negative; `came_back(at)`: whether
-    the customer opened another conversation within 90 days after `at`."""
+    the customer opened another conversation within 90 days after `at`; `elapsed(a, b)`: the
+    seconds counted between two moments (business time where the team keeps hours)."""
     walk = _Walk()
     for event in events:
         _step(walk, event, thanks)
@@ -180,7 +189,7 @@ def contribution(
         return out
     _add(out, opened_day, "opened")
     if walk.first_reply_at is not None:
-        seconds = int((walk.first_reply_at - walk.created_at).total_seconds())
+        seconds = elapsed(walk.created_at, walk.first_reply_at)
         _add(out, day_of(walk.first_reply_at, zone), "first_responses")
         _add(out, day_of(walk.first_reply_at, zone), "frt", [seconds])
     last_reopen = max(walk.counted_reopens, default=None)
@@ -193,6 +202,8 @@ def contribution(
         _complaint(out, opened_day, walk, resolved=resolved)
     if resolved:
         _resolution(out, walk, events, complaint=complaint, came_back=came_back, zone=zone)
+        last = walk.resolutions[-1]
+        _add(out, day_of(last, zone), "ttr", [elapsed(walk.created_at, last)])
     return out
 
 
@@ -232,7 +243,6 @@ def _resolution(
     last = walk.resolutions[-1]
     day = day_of(last, zone)
     _add(out, day, "resolved")
-    _add(out, day, "ttr", [int((last - walk.created_at).total_seconds())])
     people = _people(events)
     _add(out, day, "people_sum", people)
     if people > 1:
@@ -246,6 +256,18 @@ def _resolution(
         _add(out, day, "bad_experiences")
         if came_back(last):
             _add(out, day, "came_back")
+
+
+def contribution_totals(contribution: Contribution) -> dict[str, Any]:
+    """A conversation's figures summed over its days (durations: their seconds, in order)."""
+    out: dict[str, Any] = {}
+    for counts in contribution.values():
+        for name, value in counts.items():
+            if isinstance(value, list):
+                out.setdefault(name, []).extend(value)
+            else:
+                out[name] = out.get(name, 0) + value
+    return out
 
 
 def parse_day(text: str) -> date:

@@ -2,9 +2,9 @@
 
 Each metric says in plain words what it measures, its unit, how it is computed from the daily
 rollups, which way is better, and what counts as one case (shown beside every value: a rate
-on fewer than `THIN` cases says so instead of pretending). Times are wall-clock until business
-hours arrive from the care app. There is no handle-time metric, on purpose: nothing here may
-push an agent to end a conversation early.
+on fewer than `THIN` cases says so instead of pretending). Times count business hours where the
+conversation's team keeps them (the care app's), wall-clock time otherwise. There is no
+handle-time metric, on purpose: nothing here may push an agent to end a conversation early.
 
 Durations (time to first response, to resolution) are kept as counts in fixed buckets, so that
 a dashboard sums a few integer columns in the database instead of decoding every conversation's
@@ -33,6 +33,10 @@ DURATION_EDGES: tuple[int, ...] = tuple(
         *(16 * _H, _D, 1.5 * _D, 2 * _D, 3 * _D, 4 * _D, 5 * _D, 7 * _D, 10 * _D, 14 * _D),
         *(21 * _D, 30 * _D, 45 * _D, 60 * _D, 90 * _D, 120 * _D, 180 * _D, 270 * _D, 365 * _D),
     )
+)
+BUSINESS = (
+    " Counted in the team's business hours (its opening hours, in its time zone, less its "
+    "holidays) where the conversation's team has them; around the clock otherwise."
 )
 RESOLUTION = (
     " Read from buckets whose edges are at most 1.5 times apart (1 min, 1.5 min, 2 min, 3 min "
@@ -102,6 +106,7 @@ METRICS: tuple[Metric, ...] = (
         "seconds",
         "Median (nearest rank) of (first agent reply - opened) over conversations first "
         "answered in the period; conversations never answered are not in it (see backlog)."
+        + BUSINESS
         + RESOLUTION,
         Better.LOWER,
         "conversations first answered",
@@ -113,7 +118,7 @@ METRICS: tuple[Metric, ...] = (
         "The wait for a first answer that nine in ten customers did not exceed.",
         "seconds",
         "90th percentile (nearest rank) of (first agent reply - opened) over conversations "
-        "first answered in the period." + RESOLUTION,
+        "first answered in the period." + BUSINESS + RESOLUTION,
         Better.LOWER,
         "conversations first answered",
         rate=True,
@@ -125,6 +130,7 @@ METRICS: tuple[Metric, ...] = (
         "seconds",
         "Median (nearest rank) of (last resolution - opened) over conversations resolved in "
         "the period and still resolved; a thank-you after resolution does not move it."
+        + BUSINESS
         + RESOLUTION,
         Better.LOWER,
         "conversations resolved",
@@ -136,7 +142,7 @@ METRICS: tuple[Metric, ...] = (
         "The time to resolution that nine in ten problems did not exceed.",
         "seconds",
         "90th percentile (nearest rank) of (last resolution - opened) over conversations "
-        "resolved in the period." + RESOLUTION,
+        "resolved in the period." + BUSINESS + RESOLUTION,
         Better.LOWER,
         "conversations resolved",
         rate=True,
@@ -266,6 +272,34 @@ METRICS: tuple[Metric, ...] = (
         "within 90 days, divided by all bad experiences resolved in the period.",
         Better.HIGHER,
         "bad experiences",
+        rate=True,
+    ),
+    Metric(
+        "at_risk_reached",
+        "At-risk customers reached",
+        "Of the customers the desk found at risk of leaving quietly (unhappy, then silent), how "
+        "many an agent reached out to and got an answer from.",
+        "share",
+        "Customers with an outreach task opened in the period whose task ended reached or "
+        "recovered, divided by all customers with an outreach task opened in the period (each "
+        "customer once). Read from the outreach tasks, split by the conversation that started "
+        "them (the agent's own tasks for an agent).",
+        Better.HIGHER,
+        "at-risk customers",
+        rate=True,
+    ),
+    Metric(
+        "self_service_rate",
+        "Self-service resolution rate",
+        "Of the customers who said a help article solved their problem, how many really did "
+        "not need to write to us within 7 days.",
+        "share",
+        '"This solved it" answers given in the period with no new conversation from that '
+        "customer within 7 days, divided by those decided (7 days passed, or a conversation "
+        "came); younger ones without a conversation are pending and left out. Read from the "
+        "self-service answers, split only by the article's team.",
+        Better.HIGHER,
+        "decided self-service answers",
         rate=True,
     ),
 )

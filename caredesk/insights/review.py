@@ -1,9 +1,9 @@
 """The review: were problems resolved, complaints handled, customers kept and staff helped?
 
 One report for any period, read from the rollups (`selectors.metrics_for`) and, for coaching,
-from the reply-coach findings stored on the period's replies (`Message.findings`, one bounded
-range of rows). A schedule mails the last week's, month's or quarter's review; `ReviewSent`'s
-unique key makes each period's mail leave exactly once.
+from `CoachDay`: the replies with each reply-coach finding per agent and day, kept beside the
+rollups (no message is read). A schedule mails the last week's, month's or quarter's review;
+`ReviewSent`'s unique key makes each period's mail leave exactly once.
 """
 
 from __future__ import annotations
@@ -18,21 +18,31 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
 from caredesk.channels.email.outbound import desk_address, mail_send, new_message_id
-from caredesk.conversations.models import Direction, Message
 from caredesk.insights import selectors
 from caredesk.insights.facts import desk_zone
 from caredesk.insights.goals import fmt, goal_progress, goals_live, period_of
-from caredesk.insights.models import Cadence, ReviewSchedule, ReviewSent
+from caredesk.insights.models import Cadence, CoachDay, ReviewSchedule, ReviewSent
 from caredesk.insights.selectors import Scope, Value
 from caredesk.people.models import Agent
 
 RECURS = 3  # a finding category met this often in a period is a coaching need
 SECTIONS = {
-    "Problems resolved": ("resolution_median", "first_contact_resolution", "reopen_rate"),
+    "Problems resolved": (
+        "resolution_median",
+        "first_contact_resolution",
+        "reopen_rate",
+        "self_service_rate",
+    ),
     "Complaints handled": ("complaints", "complaints_resolved_share"),
-    "Customers retained": ("retention", "satisfaction", "rating_response_rate"),
+    "Customers retained": (
+        "retention",
+        "at_risk_reached",
+        "satisfaction",
+        "rating_response_rate",
+    ),
     "Workload": ("opened", "backlog", "people_per_problem"),
 }
 
@@ -78,18 +88,20 @@ def _instant(day: date) -> datetime:
 
 
 def _findings(start: date, end: date) -> tuple[Counter[tuple[int, str]], Counter[int]]:
-    rows = Message.objects.filter(
-        direction=Direction.OUTBOUND,
-        created_at__gte=_instant(start),
-        created_at__lt=_instant(end + timedelta(days=1)),
-        author__isnull=False,
-    ).values_list("author_id", "findings")
+    """Per agent and category, replies with that finding; per agent, all replies."""
+    rows = (
+        CoachDay.objects.filter(day__gte=start, day__lte=end)
+        .values("author_id", "category")
+        .annotate(n=Sum("replies"))
+        .values_list("author_id", "category", "n")
+    )
     found: Counter[tuple[int, str]] = Counter()
     replies: Counter[int] = Counter()
-    for author, findings in rows:
-        replies[author] += 1
-        for category in {f.get("category", "") for f in findings or []}:
-            found[(author, category)] += 1
+    for author, category, n in rows:
+        if category:
+            found[(author, category)] = n
+        else:
+            replies[author] = n
     return found, replies
 
 

@@ -12,48 +12,36 @@ Percentiles: a conversation's facts keep the exact seconds of its first response
 Python (1.9 s for a 90-day dashboard at 20,000 conversations); bucket counts are integer columns
 that add and subtract exactly, so rebuild and refresh still agree and a read is one `Sum` query.
 
-How far it got: every event publishes `event.<kind>`; the subscribed task refreshes that
-conversation at once. A five-minute sweep refreshes the conversations of every event after
-`RollupState.last_event_id` and moves the mark on, so a lost enqueue is caught up.
+How far it got: every event publishes `event.<kind>`; the handler marks the conversation dirty
+(`DirtyConversation`, an upsert) and enqueues a drain only when none is pending, so a burst of
+events is one task, not one per event, on a one-worker desk. A five-minute sweep drains what is
+left (a drain killed half-way) and refreshes the conversations of every event after
+`RollupState.last_event_id`, moving that mark on, so a lost enqueue is caught up too.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import F, Max, Q
 
-from caredesk.conversations.models import (
-    NOT_DONE_STATUSES,
-    Conversation,
-    Direction,
-    Event,
-    EventKind,
-    Message,
-)
-from caredesk.insights.facts import (
-    CUSTOMER_REOPEN,
-    RETURN_WINDOW,
-    Contribution,
-    EventRow,
-    contribution,
-    desk_zone,
-    parse_day,
-)
+from caredesk.conversations.models import NOT_DONE_STATUSES, Conversation, Event, EventKind
+from caredesk.insights.facts import RETURN_WINDOW, Contribution, parse_day
+from caredesk.insights.inputs import Coaching, Facts, Key, facts_for
 from caredesk.insights.metrics import duration_bucket
 from caredesk.insights.models import (
     COUNTERS,
     DURATIONS,
     HISTOGRAMS,
     SUMMED,
+    CoachDay,
     ConversationFact,
     DailyRollup,
+    DirtyConversation,
     RollupRow,
     RollupState,
     RollupSums,
@@ -64,108 +52,6 @@ STATE = "events"
 BATCH = 2000
 REBUILD_BEHIND = 100_000  # events: further behind, the sweep rebuilds rather than catch up
 M = TypeVar("M", bound=models.Model)
-Key = tuple[int, str, int, int]  # team, channel, severity, agent
-
-
-@dataclass(frozen=True)
-class _Input:
-    key: Key
-    events: list[EventRow]
-    complaint: bool
-    came_back: Callable[[datetime], bool]
-
-
-def _reads_thanks(reading: dict[str, Any] | None) -> bool:
-    if not reading:
-        return False
-    return reading.get("emotion") == "gratitude" or reading.get("polarity") == "positive"
-
-
-def _reads_negative(reading: dict[str, Any] | None) -> bool:
-    return bool(reading) and (reading or {}).get("polarity") == "negative"
-
-
-def _returns(created: Sequence[datetime]) -> Callable[[datetime], bool]:
-    def came_back(at: datetime) -> bool:
-        i = bisect.bisect_right(created, at)
-        return i < len(created) and created[i] <= at + RETURN_WINDOW
-
-    return came_back
-
-
-def _load(ids: Sequence[int]) -> tuple[dict[int, _Input], Callable[[int | None], bool]]:
-    """Everything the contributions of these conversations need, in a few queries per batch."""
-    rows = list(
-        Conversation.objects.filter(pk__in=ids).values_list(
-            "pk", "team_id", "channel", "severity", "owner_id", "customer_id"
-        )
-    )
-    events: dict[int, list[EventRow]] = defaultdict(list)
-    reopen_messages: list[int] = []
-    after_reopen: set[int] = set()
-    for conv, kind, at, data in (
-        Event.objects.filter(conversation_id__in=ids)
-        .order_by("conversation_id", "created_at", "pk")
-        .values_list("conversation_id", "kind", "created_at", "data")
-    ):
-        events[conv].append(EventRow(kind=kind, at=at, data=data))
-        if kind == EventKind.REOPENED and data.get("reason") == CUSTOMER_REOPEN:
-            after_reopen.add(conv)
-        elif kind == EventKind.CUSTOMER_REPLIED and conv in after_reopen:
-            after_reopen.discard(conv)
-            if isinstance(data.get("message"), int):
-                reopen_messages.append(data["message"])
-    thanked = {
-        pk
-        for pk, reading in Message.objects.filter(pk__in=reopen_messages).values_list(
-            "pk", "reading"
-        )
-        if _reads_thanks(reading)
-    }
-    negative = {
-        conv
-        for conv, reading in Message.objects.filter(
-            conversation_id__in=ids,
-            direction=Direction.INBOUND,
-            created_at=F("conversation__created_at"),
-        ).values_list("conversation_id", "reading")
-        if _reads_negative(reading)
-    }
-    created: dict[int, list[datetime]] = defaultdict(list)
-    customers = {row[5] for row in rows}
-    for customer, at in (
-        Conversation.objects.filter(customer_id__in=customers)
-        .order_by("created_at")
-        .values_list("customer_id", "created_at")
-    ):
-        created[customer].append(at)
-    inputs = {
-        pk: _Input(
-            key=(team or 0, channel, severity, owner or 0),
-            events=events[pk],
-            complaint=pk in negative,
-            came_back=_returns(created[customer]),
-        )
-        for pk, team, channel, severity, owner, customer in rows
-    }
-    return inputs, lambda message: message in thanked
-
-
-def _contributions(ids: Sequence[int]) -> Iterator[tuple[int, Key, Contribution]]:
-    inputs, thanks = _load(ids)
-    zone = desk_zone()
-    for pk, item in inputs.items():
-        yield (
-            pk,
-            item.key,
-            contribution(
-                item.events,
-                thanks=thanks,
-                complaint=item.complaint,
-                came_back=item.came_back,
-                zone=zone,
-            ),
-        )
 
 
 # -- the incremental path ---------------------------------------------------------------------
@@ -243,8 +129,38 @@ def _locked(model: type[M], lookup: dict[str, Any], empty: M) -> M:
         model._default_manager.bulk_create([empty], ignore_conflicts=True)
 
 
+def _coach_move(old: Coaching, new: Coaching) -> None:
+    """Take a conversation's old coaching counts off `CoachDay` and add the new (locked rows,
+    in key order, after the rollup rows: every refresh locks in the same order)."""
+    changes: dict[tuple[str, int, str], int] = defaultdict(int)
+    for sign, coaching in ((-1, old), (1, new)):
+        for day, authors in coaching.items():
+            for author, categories in authors.items():
+                for category, n in categories.items():
+                    changes[(day, int(author), category)] += sign * n
+    for (day, author_id, category), delta in sorted(changes.items()):
+        if not delta:
+            continue
+        lookup = {"day": parse_day(day), "author_id": author_id, "category": category}
+        row = _locked(CoachDay, lookup, CoachDay(**lookup))
+        row.replies += delta
+        if row.replies:
+            row.save(update_fields=["replies"])
+        else:
+            row.delete()
+
+
+def _unchanged(fact: ConversationFact, new: Facts) -> bool:
+    return (
+        fact.key == list(new.key)
+        and fact.contribution == new.contribution
+        and fact.coaching == new.coaching
+        and all(getattr(fact, name) == value for name, value in new.totals.items())
+    )
+
+
 def conversations_refresh(*, conversation_ids: Iterable[int]) -> int:
-    """Bring these conversations' contributions up to date (one short transaction each)."""
+    """Bring these conversations' facts up to date (one short transaction each)."""
     done = 0
     for pk in sorted(set(conversation_ids)):
         with transaction.atomic():
@@ -254,19 +170,26 @@ def conversations_refresh(*, conversation_ids: Iterable[int]) -> int:
                 {"conversation_id": pk},
                 ConversationFact(conversation_id=pk, key=[], contribution={}),
             )
-            computed = list(_contributions([pk]))
+            computed = list(facts_for([pk]))
             old_key = tuple(fact.key) if fact.key else None
-            old = fact.contribution
             if not computed:  # the conversation is gone: take its counts away
                 if old_key is not None:
-                    _move(old_key, old, old_key, {})
+                    _move(old_key, fact.contribution, old_key, {})
+                _coach_move(fact.coaching, {})
                 fact.delete()
                 continue
-            _, key, new = computed[0]
-            if old_key == key and old == new:
+            new = computed[0]
+            if _unchanged(fact, new):
                 continue
-            _move(old_key, old, key, new)
-            fact.key, fact.contribution = list(key), new
+            _move(old_key, fact.contribution, new.key, new.contribution)
+            _coach_move(fact.coaching, new.coaching)
+            fact.key, fact.contribution, fact.coaching = (
+                list(new.key),
+                new.contribution,
+                new.coaching,
+            )
+            for name, value in new.totals.items():
+                setattr(fact, name, value)
             fact.save()
             done += 1
     return done
@@ -288,6 +211,64 @@ def conversation_refresh_after_event(*, conversation: int, kind: str) -> int:
                 ).values_list("pk", flat=True)
             )
     return conversations_refresh(conversation_ids=ids)
+
+
+# -- coalescing: events mark, one pending drain refreshes ------------------------------------
+
+DRAIN = "drain"  # its `last_event_id`: the event whose mark enqueued the pending drain, 0: none
+DRAIN_STALE = timedelta(minutes=10)  # a claim this old is taken over: its task may be lost
+
+
+def conversation_mark(*, conversation: int, kind: str) -> None:
+    """An event changed this conversation: mark it for the drain (an upsert; a new
+    conversation also marks that the customer's recent ones need a look)."""
+    new = kind == EventKind.CREATED
+    changes: dict[str, Any] = {"marks": F("marks") + 1, **({"customer_new": True} if new else {})}
+    if DirtyConversation.objects.filter(pk=conversation).update(**changes):
+        return
+    DirtyConversation.objects.bulk_create(
+        [DirtyConversation(conversation_id=conversation, customer_new=new)], ignore_conflicts=True
+    )
+
+
+def drain_claim(*, token: int, now: datetime) -> bool:
+    """Whether the caller should enqueue a drain: no drain is pending (or the pending one's
+    claim is stale). A conditional update, so of many callers at once only one wins."""
+    claim = RollupState.objects.filter(name=DRAIN).filter(
+        Q(last_event_id=0) | Q(updated_at__lt=now - DRAIN_STALE)
+    )
+    if claim.update(last_event_id=token, updated_at=now):
+        return True
+    if RollupState.objects.filter(name=DRAIN).exists():
+        return False
+    RollupState.objects.bulk_create([RollupState(name=DRAIN)], ignore_conflicts=True)
+    return bool(claim.update(last_event_id=token, updated_at=now))
+
+
+def dirty_drain(*, token: int = 0, batch: int = 500) -> int:
+    """Refresh every marked conversation once, in one pass by id; returns how many.
+
+    The pending claim is released first, so a mark made from now on enqueues the next drain:
+    a conversation marked again meanwhile keeps its mark (removed only if `marks` did not
+    move) for that one. Two drains at once refresh under the fact's row lock, and a refresh
+    is idempotent; a drain killed half-way leaves its marks to the next drain or the sweep."""
+    if token:
+        RollupState.objects.filter(name=DRAIN, last_event_id=token).update(last_event_id=0)
+    done, after = 0, -1
+    while True:
+        rows = list(
+            DirtyConversation.objects.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", "marks", "customer_new")[:batch]
+        )
+        if not rows:
+            return done
+        for pk, marks, customer_new in rows:
+            kind = EventKind.CREATED if customer_new else ""
+            conversation_refresh_after_event(conversation=pk, kind=kind)
+            DirtyConversation.objects.filter(pk=pk, marks=marks).delete()
+            done += 1
+        after = rows[-1][0]
 
 
 def events_behind() -> int:
@@ -314,32 +295,26 @@ def events_catch_up(*, limit: int = 5000) -> int:
 # -- the rebuild ------------------------------------------------------------------------------
 
 
-def rollups_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute every rollup from the events, in batches; returns how many conversations.
-    The mark is taken first: events that arrive meanwhile are caught up by the sweep."""
-    mark = Event.objects.aggregate(m=Max("pk"))["m"] or 0
-    sums: dict[tuple[str, Key], dict[str, Any]] = {}
-    facts: list[ConversationFact] = []
-    with transaction.atomic():
-        ConversationFact.objects.all().delete()
-        for model, _ in TABLES:
-            model.objects.all().delete()
-    ids = list(Conversation.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
-        for pk, key, contrib in _contributions(batch):
-            facts.append(ConversationFact(conversation_id=pk, key=list(key), contribution=contrib))
-            for day, counts in contrib.items():
-                total = sums.setdefault((day, key), {})
-                for name, value in counts.items():
-                    if name in DURATIONS:
-                        total.setdefault(name, []).extend(value)
-                    else:
-                        total[name] = total.get(name, 0) + value
-        ConversationFact.objects.bulk_create(facts, batch_size=500)
-        facts = []
-        if progress is not None:
-            progress(len(batch))
+def _rebuild_sum(sums: dict[tuple[str, Key], dict[str, Any]], facts: Facts) -> None:
+    for day, counts in facts.contribution.items():
+        total = sums.setdefault((day, facts.key), {})
+        for name, value in counts.items():
+            if name in DURATIONS:
+                total.setdefault(name, []).extend(value)
+            else:
+                total[name] = total.get(name, 0) + value
+
+
+def _coach_sum(coach: dict[tuple[str, int, str], int], coaching: Coaching) -> None:
+    for day, authors in coaching.items():
+        for author, categories in authors.items():
+            for category, n in categories.items():
+                coach[(day, int(author), category)] += n
+
+
+def _rebuild_write(
+    sums: dict[tuple[str, Key], dict[str, Any]], coach: dict[tuple[str, int, str], int]
+) -> None:
     for model, fields in TABLES:
         rows: dict[tuple[str, tuple[Any, ...]], RollupRow] = {}
         for (day, key), total in sums.items():
@@ -349,6 +324,47 @@ def rollups_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
             _row_apply(rows[at], total, {})
         kept: list[Any] = [r for r in rows.values() if not _is_empty(r)]  # mypy: rows of `model`
         model.objects.bulk_create(kept, batch_size=500)
+    CoachDay.objects.bulk_create(
+        [
+            CoachDay(day=parse_day(day), author_id=author, category=category, replies=n)
+            for (day, author, category), n in sorted(coach.items())
+            if n
+        ],
+        batch_size=500,
+    )
+
+
+def rollups_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
+    """Recompute every rollup from the events, in batches; returns how many conversations.
+    The mark is taken first: events that arrive meanwhile are caught up by the sweep."""
+    mark = Event.objects.aggregate(m=Max("pk"))["m"] or 0
+    sums: dict[tuple[str, Key], dict[str, Any]] = {}
+    coach: dict[tuple[str, int, str], int] = defaultdict(int)
+    with transaction.atomic():
+        ConversationFact.objects.all().delete()
+        CoachDay.objects.all().delete()
+        for model, _ in TABLES:
+            model.objects.all().delete()
+    ids = list(Conversation.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        rows = []
+        for facts in facts_for(batch):
+            rows.append(
+                ConversationFact(
+                    conversation_id=facts.conversation,
+                    key=list(facts.key),
+                    contribution=facts.contribution,
+                    coaching=facts.coaching,
+                    **facts.totals,
+                )
+            )
+            _rebuild_sum(sums, facts)
+            _coach_sum(coach, facts.coaching)
+        ConversationFact.objects.bulk_create(rows, batch_size=500)
+        if progress is not None:
+            progress(len(batch))
+    _rebuild_write(sums, coach)
     RollupState.objects.update_or_create(name=STATE, defaults={"last_event_id": mark})
     return len(ids)
 

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from caredesk.insights.care_metrics import EMPTY, Figure, care_figures
 from caredesk.insights.facts import desk_zone
 from caredesk.insights.metrics import BY_NAME, METRICS, THIN, Metric, histogram_percentile
 from caredesk.insights.models import HISTOGRAMS, SUMMED, DailyRollup, RollupRow, TeamRollup
@@ -128,14 +129,16 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _values(sums: dict[str, Any], backlog: tuple[int, int], at: datetime) -> list[Value]:
-    """Every metric of the registry from one group's sums."""
+def _values(
+    sums: dict[str, Any], backlog: tuple[int, int], at: datetime, care: dict[str, Figure]
+) -> list[Value]:
+    """Every metric of the registry from one group's sums (and the care app's two)."""
     s = defaultdict(int, sums)
     frt = [s[column] for column in HISTOGRAMS["frt"]]
     ttr = [s[column] for column in HISTOGRAMS["ttr"]]
     open_now, since_sum = backlog
     age = at.timestamp() - since_sum / open_now if open_now > 0 else None
-    figures: dict[str, tuple[float | None, int, dict[str, int]]] = {
+    figures: dict[str, Figure] = {
         "opened": (s["opened"], s["opened"], {"merged": s["merged"]}),
         "first_response_median": (histogram_percentile(frt, 0.5), sum(frt), {}),
         "first_response_p90": (histogram_percentile(frt, 0.9), sum(frt), {}),
@@ -181,12 +184,17 @@ def _values(sums: dict[str, Any], backlog: tuple[int, int], at: datetime) -> lis
             s["bad_experiences"],
             {"came_back": s["came_back"], "silent": s["bad_experiences"] - s["came_back"]},
         ),
+        **care,
     }
+    return _in_order(figures)
+
+
+def _in_order(figures: dict[str, Figure]) -> list[Value]:
+    """The registry's metrics in its order, each flagged thin under `THIN` cases if a rate."""
     out = []
     for metric in METRICS:
         value, cases, details = figures[metric.name]
-        thin = metric.rate and cases < THIN
-        out.append(Value(metric, value, cases, thin, details))
+        out.append(Value(metric, value, cases, metric.rate and cases < THIN, details))
     return out
 
 
@@ -235,7 +243,8 @@ def metrics_for(
     for row in rows:
         groups[_key(row, grouping)].append(row)
     carried = _backlog_before(start, scope, grouping)
-    return _groups(groups, carried, start, end, grouping)
+    care = _care(start, end, scope, grouping)
+    return _groups(groups, carried, care, start, end, grouping)
 
 
 def metrics_trend(
@@ -250,9 +259,32 @@ def metrics_trend(
     for row in rows:
         buckets[_key(row, grouping)].append(row)
     carried = _backlog_before(start, scope, Grouping.NONE)  # the same for every time grouping
-    trend = _groups(buckets, carried, start, end, grouping)
-    (total,) = _groups({"all": rows}, carried, start, end, Grouping.NONE)
+    trend = _groups(buckets, carried, _care(start, end, scope, grouping), start, end, grouping)
+    care = _care(start, end, scope, Grouping.NONE)
+    (total,) = _groups({"all": rows}, carried, care, start, end, Grouping.NONE)
     return trend, total
+
+
+def _care(start: date, end: date, scope: Scope, grouping: Grouping) -> dict[str, dict[str, Figure]]:
+    """The outreach and self-service figures per group key, from the care app's own tables."""
+    zone = desk_zone()
+    fields: dict[str, Any] = {"team_id": scope.team, "agent_id": scope.agent}
+    fields |= {"channel": scope.channel, "severity": scope.severity}
+    buckets = []
+    day = start
+    while grouping in TIME_GROUPINGS and day <= end:
+        bucket_start, bucket_end = _bucket(day, grouping)
+        until = datetime.combine(min(bucket_end, end) + timedelta(days=1), time.min, tzinfo=zone)
+        buckets.append((bucket_start.isoformat(), until))
+        day = bucket_end + timedelta(days=1)
+    return care_figures(
+        since=datetime.combine(start, time.min, tzinfo=zone),
+        until=datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+        scope={name: value for name, value in fields.items() if value is not None},
+        by=_GROUP_FIELD[grouping],
+        buckets=buckets,
+        now=timezone.now(),
+    )
 
 
 def _backlog_before(start: date, scope: Scope, grouping: Grouping) -> dict[str, tuple[int, int]]:
@@ -273,6 +305,7 @@ def _backlog_before(start: date, scope: Scope, grouping: Grouping) -> dict[str, 
 def _groups(
     groups: dict[str, list[dict[str, Any]]],
     carried: dict[str, tuple[int, int]],
+    care: dict[str, dict[str, Figure]],
     start: date,
     end: date,
     grouping: Grouping,
@@ -283,7 +316,8 @@ def _groups(
         day = start
         while day <= end:
             bucket_start, bucket_end = _bucket(day, grouping)
-            rows = groups.get(bucket_start.isoformat(), [])
+            key = bucket_start.isoformat()
+            rows = groups.get(key, [])
             sums = _sum_rows(rows)
             open_now += sums.get("backlog_delta", 0)
             since += sums.get("backlog_since_delta", 0)
@@ -294,7 +328,7 @@ def _groups(
                     bucket_start.isoformat(),
                     max(bucket_start, start),
                     last,
-                    _values(sums, backlog, _end_instant(last)),
+                    _values(sums, backlog, _end_instant(last), care.get(key, EMPTY)),
                 )
             )
             day = bucket_end + timedelta(days=1)
@@ -306,7 +340,8 @@ def _groups(
             before[0] + sums.get("backlog_delta", 0),
             before[1] + sums.get("backlog_since_delta", 0),
         )
-        out.append(Group(key, start, end, _values(sums, backlog, _end_instant(end))))
+        figures = care.get(key, EMPTY)
+        out.append(Group(key, start, end, _values(sums, backlog, _end_instant(end), figures)))
     return out
 
 

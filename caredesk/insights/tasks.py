@@ -12,15 +12,25 @@ from caredesk.insights import goals, review, rollup
 from caredesk.insights.facts import desk_zone
 
 
-@db_task(retries=3, retry_delay=10)
 def rollup_event_task(conversation: int, event: int, kind: str) -> None:
-    rollup.conversation_refresh_after_event(conversation=conversation, kind=kind)
+    """After an event's commit: mark its conversation, and enqueue a drain unless one is
+    pending (a plain function, not a task: a burst of events must not flood the queue)."""
+    rollup.conversation_mark(conversation=conversation, kind=kind)
+    if rollup.drain_claim(token=event, now=timezone.now()):
+        rollup_drain_task(event)
+
+
+@db_task(retries=3, retry_delay=10)
+def rollup_drain_task(token: int) -> None:
+    """Refresh the marked conversations; `token` is the event whose mark enqueued it."""
+    rollup.dirty_drain(token=token)
 
 
 @db_periodic_task(crontab(minute="*/5"))
 def rollup_catch_up() -> None:
     """A safety net: the conversations of events after the mark (a lost enqueue, or rows the
     demo's bulk path wrote without publishing) are counted; far behind, a rebuild is quicker."""
+    rollup.dirty_drain()
     if rollup.events_behind() > rollup.REBUILD_BEHIND:
         rollup.rollups_rebuild()
         return

@@ -17,8 +17,10 @@ from caredesk.insights.goals import goal_change, goal_create
 from caredesk.insights.models import (
     Cadence,
     Checkpoint,
+    CoachDay,
     ConversationFact,
     DailyRollup,
+    DirtyConversation,
     Goal,
     GoalChange,
     ReviewSchedule,
@@ -27,7 +29,7 @@ from caredesk.insights.models import (
     TeamRollup,
 )
 from caredesk.insights.review import review_schedule_create
-from caredesk.insights.rollup import conversations_refresh
+from caredesk.insights.rollup import conversation_mark, conversations_refresh
 from caredesk.people.models import Role
 from caredesk.people.tests.factories import AgentFactory
 
@@ -75,6 +77,36 @@ class ConversationFactFactory(factory.django.DjangoModelFactory[ConversationFact
         conversation: Conversation = kwargs["conversation"]
         conversations_refresh(conversation_ids=[conversation.pk])
         return ConversationFact.objects.get(conversation_id=conversation.pk)
+
+
+class CoachDayFactory(factory.django.DjangoModelFactory[CoachDay]):
+    """One agent's replies on one day (the category "": all of them), for what reads them."""
+
+    class Meta:
+        model = CoachDay
+
+    day = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    author_id = 1
+    category = ""
+    replies = 3
+
+
+class DirtyConversationFactory(factory.django.DjangoModelFactory[DirtyConversation]):
+    """A conversation's mark, made as an event's handler makes it."""
+
+    class Meta:
+        model = DirtyConversation
+
+    conversation = factory.SubFactory(ConversationFactory)
+    kind = "replied"
+
+    @classmethod
+    def _create(
+        cls, model_class: type[DirtyConversation], *args: Any, **kwargs: Any
+    ) -> DirtyConversation:
+        conversation: Conversation = kwargs["conversation"]
+        conversation_mark(conversation=conversation.pk, kind=kwargs["kind"])
+        return DirtyConversation.objects.get(pk=conversation.pk)
 
 
 class RollupStateFactory(factory.django.DjangoModelFactory[RollupState]):

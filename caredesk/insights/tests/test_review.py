@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 
 from caredesk.conversations import services
 from caredesk.conversations.tests.factories import make_conversation
-from caredesk.insights import goals, review
-from caredesk.insights.models import ReviewSent
+from caredesk.insights import goals, review, rollup
+from caredesk.insights.models import CoachDay, DirtyConversation, ReviewSent
 from caredesk.insights.tests.desk import Capture, fcr_day, rollup_row, smtp
 from caredesk.people.models import Role
 from caredesk.people.tests.factories import AgentFactory, TeamFactory
@@ -91,14 +91,24 @@ def _replies(agent: Any, team: Any, texts: list[str], at: datetime) -> None:
         services.reply_send(conversation=conversation, agent=agent, text=text, at=at)
 
 
-def test_coaching_needs_recur_per_agent_and_show_who_improved() -> None:
+def test_coaching_needs_recur_per_agent_and_show_who_improved(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Read from `CoachDay`, which the events' marks and the drain keep (no message is read)."""
     team = TeamFactory()
     improving, steady = AgentFactory(teams=[team]), AgentFactory(teams=[team])
     before, during = datetime(2026, 2, 10, 12, tzinfo=UTC), datetime(2026, 3, 10, 12, tzinfo=UTC)
-    _replies(improving, team, [RUDE] * 4, before)
-    _replies(improving, team, [RUDE] * 3 + [KIND] * 5, during)
-    _replies(steady, team, [RUDE] * 2, before)
-    _replies(steady, team, [RUDE] * 3, during)
+    with django_capture_on_commit_callbacks(execute=True):
+        _replies(improving, team, [RUDE] * 4, before)
+        _replies(improving, team, [RUDE] * 3 + [KIND] * 5, during)
+        _replies(steady, team, [RUDE] * 2, before)
+        _replies(steady, team, [RUDE] * 3, during)
+    assert not DirtyConversation.objects.exists()  # every mark drained
+    counted = sorted(CoachDay.objects.values_list("day", "author_id", "category", "replies"))
+    rollup.rollups_rebuild()
+    assert sorted(CoachDay.objects.values_list("day", "author_id", "category", "replies")) == (
+        counted
+    )
     needs = {n.agent: n for n in review.coaching_needs(date(2026, 3, 1), date(2026, 3, 31))}
     first, second = needs[improving.user.email], needs[steady.user.email]
     assert (first.category, first.count, first.replies, first.before) == ("indifference", 3, 8, 4)
