@@ -219,7 +219,9 @@ def load() -> Config:
         max_message_chars=_int("CAREDESK_MAX_MESSAGE_CHARS", 20_000),
         max_attachment_bytes=_int("CAREDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
         emotion_engine=os.environ.get("CAREDESK_EMOTION_ENGINE", ""),
-        emotion_refine_engine=os.environ.get("CAREDESK_EMOTION_REFINE_ENGINE", "minilm"),
+        # No second reading by default: minilm adds nothing on real text over the polar engine
+        # on arrival (docs/emotion-training.md); name an engine here to re-read in the background.
+        emotion_refine_engine=os.environ.get("CAREDESK_EMOTION_REFINE_ENGINE", ""),
         minilm_dir=_optional_path("CAREDESK_MINILM_DIR"),
         shared_data=_optional_path("CAREDESK_SHARED_DATA"),
         coach_rules_file=_existing_file("CAREDESK_COACH_RULES_FILE"),

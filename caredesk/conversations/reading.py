@@ -1,10 +1,10 @@
 """Reading every inbound message on arrival, and letting risk raise severity.
 
 The engine is the one named by `CAREDESK_EMOTION_ENGINE` (a dotted path), else the library's
-default, which is fast enough to read each message as it arrives. A more accurate but slower
-engine, `CAREDESK_EMOTION_REFINE_ENGINE` (``minilm`` unless set empty), then reads each message
-again in the background and its reading replaces the first: the inbox is never without a reading,
-and a second later it is the best one we have.
+default (``polar``), which is fast enough to read each message as it arrives. A slower engine
+named by `CAREDESK_EMOTION_REFINE_ENGINE` (none by default: ``minilm`` added nothing on real
+text, docs/emotion-training.md) then reads each message again in the background and its reading
+replaces the first: the inbox is never without a reading.
 """
 
 from __future__ import annotations

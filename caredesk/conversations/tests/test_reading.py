@@ -71,7 +71,7 @@ def test_the_refine_engine_reads_each_message_again_and_its_reading_replaces_the
     with django_capture_on_commit_callbacks(execute=False) as queued:
         c = make_conversation(team=team, text=LEGAL)
     first = c.messages.get().reading
-    assert first is not None and first["engine"] == "linear"  # read inline, at once
+    assert first is not None and first["engine"] == "polar"  # read inline, at once
     for callback in queued:
         callback()
     message = c.messages.get()
@@ -84,7 +84,7 @@ def test_the_refine_engine_reads_each_message_again_and_its_reading_replaces_the
 def test_the_sweep_refines_messages_the_task_missed(settings: Any, team: Team) -> None:
     c = make_conversation(team=team, text="Still no refund. Where is my money?")
     message = c.messages.get()
-    assert stored(message)["engine"] == "linear"
+    assert stored(message)["engine"] == "polar"
     settings.CAREDESK_EMOTION_REFINE_ENGINE = "minilm"
     assert reading.unrefined_message_ids(limit=10) == [message.pk]
     read_unread_messages.call_local()
@@ -139,7 +139,7 @@ def test_without_the_model_files_messages_keep_their_first_reading(
     settings.CAREDESK_EMOTION_REFINE_ENGINE = f"{__name__}.engine_without_weights"
     with django_capture_on_commit_callbacks(execute=True):
         c = make_conversation(team=team, text=LEGAL)
-    assert stored(c.messages.get())["engine"] == "linear"
+    assert stored(c.messages.get())["engine"] == "polar"
     assert "not refined" in caplog.text and "pip install --no-deps" in caplog.text
 
 

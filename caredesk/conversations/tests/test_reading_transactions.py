@@ -129,7 +129,7 @@ def test_a_broken_engine_loses_no_message_and_the_sweep_reads_them_later(
     assert "could not read a message" in caplog.text
     use(settings, None)  # the engine is fixed (here: the default one)
     read_unread_messages.call_local()
-    assert all(m.reading and m.reading["engine"] == "linear" for m in inbound(ids))
+    assert all(m.reading and m.reading["engine"] == "polar" for m in inbound(ids))
     portal = Conversation.objects.get(pk=ids[0])
     assert "legal_threat" in inbound(ids)[1].reading["signals"]  # type: ignore[index]
     assert portal.severity == Severity.URGENT  # the risk still counts, read late
@@ -145,10 +145,10 @@ def test_a_broken_refine_engine_leaves_the_first_reading(
         c = make_conversation(team=team, text=LEGAL)
     assert FailingEngine.calls == [LEGAL]  # the refine task ran, and failed quietly
     message = c.messages.get()
-    assert message.reading and message.reading["engine"] == "linear"
+    assert message.reading and message.reading["engine"] == "polar"
     read_unread_messages.call_local()  # the sweep tries again, and fails quietly too
     message.refresh_from_db()
-    assert message.reading and message.reading["engine"] == "linear"
+    assert message.reading and message.reading["engine"] == "polar"
 
 
 @pytest.mark.django_db
@@ -157,7 +157,7 @@ def test_a_refine_engine_that_cannot_load_loses_nothing(
 ) -> None:
     settings.CAREDESK_EMOTION_REFINE_ENGINE = f"{HERE}.NoSuchEngine"  # a typo in the settings
     ids = customer_writes_everywhere(customer_client)
-    assert all(m.reading and m.reading["engine"] == "linear" for m in inbound(ids))
+    assert all(m.reading and m.reading["engine"] == "polar" for m in inbound(ids))
     assert "refine engine could not be loaded" in caplog.text
 
 

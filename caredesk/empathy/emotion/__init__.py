@@ -20,8 +20,9 @@ ENGINES: dict[str, str] = {
     "rules": "caredesk.empathy.emotion.engines.RulesEngine",
     "linear": "caredesk.empathy.emotion.engines.LinearEngine",
     "minilm": "caredesk.empathy.emotion.engines.MiniLMEngine",
+    "polar": "caredesk.empathy.emotion.engines.PolarEngine",
 }
-DEFAULT_ENGINE = ENGINES["linear"]
+DEFAULT_ENGINE = ENGINES["polar"]
 
 
 @runtime_checkable

@@ -7,6 +7,8 @@ they are read where they lie and never copied into the project.
 from __future__ import annotations
 
 import csv
+import gzip
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,15 @@ from caredesk.empathy.types import SIGNALS
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TEST_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+HELDOUT_DATA = Path(__file__).resolve().parent / "data" / "heldout"
+
+# The held-out real-text sources (docs/emotion-heldout.md): name -> (file, medium). Never train or
+# tune on them; they are read only by `caredesk eval emotion` and its regression test.
+HELDOUT_SOURCES: dict[str, tuple[str, str]] = {
+    "smile": ("smile_tweets.tsv.gz", "short posts to organisations (tweets)"),
+    "cfpb": ("cfpb_narratives.tsv.gz", "long e-mail-like complaints"),
+}
+POLARITIES = ("negative", "neutral", "positive")
 
 # GoEmotions' 27 emotions onto our seven classes; labels missing here (curiosity, desire,
 # realization, surprise) have no class, and rows that reach none or several classes are dropped.
@@ -137,3 +148,30 @@ def load_signal_cases() -> list[SignalCase]:
             raise ValueError(f"unknown signal {sorted(unknown)} in signals.tsv")
         cases.append(SignalCase(text.replace("\\n", "\n"), found))
     return cases
+
+
+@dataclass(frozen=True)
+class HeldOutMessage:
+    text: str
+    polarity: str
+    ref: str  # where the row comes from in its source (see the folder's NOTICE.txt)
+
+
+_ESCAPE = re.compile(r"\\([\\n])")
+
+
+def load_heldout(source: str, *, every: int = 1) -> list[HeldOutMessage]:
+    """The rows of one held-out source; ``every=n`` keeps every n-th row (the small, fixed sample
+    the regression test reads). Texts come back with their line breaks."""
+    if source not in HELDOUT_SOURCES:
+        raise ValueError(f"unknown held-out source {source!r}; known: {sorted(HELDOUT_SOURCES)}")
+    rows = []
+    with gzip.open(HELDOUT_DATA / HELDOUT_SOURCES[source][0], "rt", encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    for line in lines[::every]:
+        polarity, ref, text = line.rstrip("\n").split("\t")
+        if polarity not in POLARITIES:
+            raise ValueError(f"{source}: row {ref} has polarity {polarity!r}")
+        text = _ESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else "\\", text)
+        rows.append(HeldOutMessage(text, polarity, ref))
+    return rows

@@ -1,4 +1,5 @@
-"""``caredesk eval emotion``: measure each engine on GoEmotions, EmoBank and our own written sets.
+"""``caredesk eval emotion``: measure each engine on GoEmotions, EmoBank, our own written sets
+and the held-out real customer text (docs/emotion-heldout.md).
 
 Gold polarity on GoEmotions comes from the mapped class (anger, frustration, worry, sadness are
 negative; gratitude positive; neutral and confusion neutral). VADER is scored on the same rows in
@@ -17,17 +18,23 @@ from typing import Any
 
 from caredesk.empathy.emotion import ENGINES, get_engine
 from caredesk.empathy.emotion.datasets import (
+    HELDOUT_SOURCES,
+    POLARITIES,
     POLARITY_OF,
+    HeldOutMessage,
     load_customer_messages,
     load_emobank,
     load_goemotions,
+    load_heldout,
     load_signal_cases,
     shared_data_dir,
 )
 from caredesk.empathy.types import EMOTIONS, SIGNALS
 
 TARGETS = {"macro_f1": 0.60, "polarity_gain_over_vader": 0.10, "pearson_r": 0.40,
-           "own_polarity_accuracy": 0.75, "own_negative_recall": 0.75}  # fmt: skip
+           "own_polarity_accuracy": 0.75, "own_negative_recall": 0.75,
+           "heldout_polarity_accuracy": 0.75, "heldout_negative_recall": 0.80,
+           "heldout_gain_over_vader": 0.20}  # fmt: skip
 
 
 def f1_per_class(
@@ -62,6 +69,92 @@ def vader_polarity() -> Callable[[str], tuple[str, float]]:
         return label, compound
 
     return read
+
+
+def expected_calibration_error(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> float:
+    """ECE: the gap between confidence and accuracy, averaged over equal-width confidence bins and
+    weighted by how many readings fall in each (Guo et al., 2017)."""
+    total, n = 0.0, len(confidences)
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [i for i, c in enumerate(confidences) if low < c <= high or (b == 0 and c <= 0)]
+        if members:
+            accuracy = sum(correct[i] for i in members) / len(members)
+            confidence = sum(confidences[i] for i in members) / len(members)
+            total += len(members) / n * abs(accuracy - confidence)
+    return total
+
+
+def polarity_confidence(reading: Any) -> float:
+    """How sure a reading is of its polarity: the engine's probability of that polarity when it
+    gives one (``extra["polarity_scores"]``), else its overall confidence."""
+    scores = reading.extra.get("polarity_scores") or {}
+    return float(scores.get(reading.polarity, reading.confidence))
+
+
+def vader_confidence(label: str, compound: float) -> float:
+    """VADER gives no probability; a stand-in for its ECE (reference only): 0.5 + |compound| / 2
+    when it calls a polarity, 1 - |compound| when it calls neutral (|compound| < 0.05)."""
+    return 1 - abs(compound) if label == "neutral" else 0.5 + abs(compound) / 2
+
+
+def polarity_scores(
+    gold: Sequence[str], pred: Sequence[str], confidences: Sequence[float]
+) -> dict[str, float]:
+    """Accuracy, negative recall, macro-F1 over the polarities present in the gold labels (a source
+    of complaints only has "negative"), and the expected calibration error."""
+    present = [p for p in POLARITIES if p in set(gold)]
+    f1 = f1_per_class(gold, pred, present)
+    return {
+        **_polarity_stats(gold, pred),
+        "macro_f1": sum(f1.values()) / len(f1),
+        "ece": expected_calibration_error(
+            confidences, [g == p for g, p in zip(gold, pred, strict=True)]
+        ),
+    }
+
+
+def heldout_figures(
+    engine: Any, vader: Callable[[str], tuple[str, float]], *, every: int = 1
+) -> dict[str, Any]:
+    """Polarity figures per held-out source and in total, VADER's beside them on the same rows."""
+    figures: dict[str, Any] = {}
+    everything: dict[str, list[Any]] = {
+        "gold": [],
+        "pred": [],
+        "conf": [],
+        "vpred": [],
+        "vconf": [],
+    }
+    for source, (_, medium) in HELDOUT_SOURCES.items():
+        rows: list[HeldOutMessage] = load_heldout(source, every=every)
+        readings = read_all(engine, [m.text for m in rows])
+        vaders = [vader(m.text) for m in rows]
+        part = {
+            "gold": [m.polarity for m in rows],
+            "pred": [r.polarity for r in readings],
+            "conf": [polarity_confidence(r) for r in readings],
+            "vpred": [label for label, _ in vaders],
+            "vconf": [vader_confidence(label, c) for label, c in vaders],
+        }
+        for key, values in part.items():
+            everything[key].extend(values)
+        figures[source] = _heldout_part(part, medium)
+    figures["total"] = _heldout_part(everything, "all sources")
+    return figures
+
+
+def _heldout_part(part: dict[str, list[Any]], medium: str) -> dict[str, Any]:
+    gold = part["gold"]
+    return {
+        "medium": medium,
+        "rows": len(gold),
+        "gold": {p: gold.count(p) for p in POLARITIES if p in gold},
+        **polarity_scores(gold, part["pred"], part["conf"]),
+        "vader": polarity_scores(gold, part["vpred"], part["vconf"]),
+    }
 
 
 def _polarity_stats(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
@@ -163,12 +256,16 @@ def evaluate(
     *,
     data_dir: Path | None = None,
     model_dir: Path | None = None,
+    heldout_only: bool = False,
 ) -> dict[str, Any]:
     """Every figure for one engine. `data_dir` holds the public data sets (skipped when absent)
     and `model_dir` the minilm engine's base model (see `shared_data_dir`, `minilm.base_dir`)."""
     engine = get_engine(engine_path, model_dir=model_dir)
     folder = shared_data_dir(data_dir)
     report: dict[str, Any] = {"engine": engine.name, "version": engine.version, "data": str(folder)}
+    report["heldout_real"] = heldout_figures(engine, vader)
+    if heldout_only:
+        return report
     if (folder / "goemotions").exists():
         report["goemotions_test"] = goemotions_figures(engine, vader, folder)
         report["seconds"] = report["goemotions_test"]["seconds"]
@@ -180,8 +277,35 @@ def evaluate(
     return report
 
 
+def _print_heldout(figures: dict[str, Any]) -> None:
+    gain = TARGETS["heldout_gain_over_vader"]
+    print(
+        f"Held-out real customer text, never trained or tuned on ({figures['total']['rows']} "
+        "messages; docs/emotion-heldout.md). Targets: accuracy >= "
+        f"{TARGETS['heldout_polarity_accuracy']}, negative recall >= "
+        f"{TARGETS['heldout_negative_recall']}, both >= VADER + {gain}"
+    )
+    head = f"{'accuracy':>8} {'neg.rec':>7} {'macro-F1':>8} {'ECE':>5}"
+    print(f"  {'source':<7} {'rows':>5}  {head}   VADER: {head}   medium, gold")
+    for name, f in figures.items():
+        print(
+            f"  {name:<7} {f['rows']:>5}  {_row(f)}          {_row(f['vader'])}   {f['medium']}, "
+            + ", ".join(f"{k} {n}" for k, n in f["gold"].items())
+        )
+
+
+def _row(f: dict[str, Any]) -> str:
+    return (
+        f"{f['polarity_accuracy']:>8.3f} {f['negative_recall']:>7.3f} "
+        f"{f['macro_f1']:>8.3f} {f['ece']:>5.3f}"
+    )
+
+
 def _print(report: dict[str, Any]) -> None:
     print(f"== engine {report['engine']} ({report['version']})")
+    _print_heldout(report["heldout_real"])
+    if "own_written_set" not in report:
+        return
     go = report.get("goemotions_test")
     if go:
         gain = go["polarity_accuracy"] - go["vader_polarity_accuracy"]
@@ -226,10 +350,17 @@ def main(
     parser.add_argument("--engine", action="append", help="engine name or dotted path (repeatable);"
                         " default: every registered engine")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--heldout-only",
+        action="store_true",
+        help="only the held-out real customer text (docs/emotion-heldout.md)",
+    )
     args = parser.parse_args(argv)
     vader = vader_polarity()
     reports = [
-        evaluate(path, vader, data_dir=data_dir, model_dir=model_dir)
+        evaluate(
+            path, vader, data_dir=data_dir, model_dir=model_dir, heldout_only=args.heldout_only
+        )
         for path in (args.engine or list(ENGINES))
     ]
     if args.json:

@@ -159,7 +159,7 @@ def test_english_jargon_is_still_read(engine: str) -> None:
 
 def test_get_engine_by_name_and_dotted_path() -> None:
     assert get_engine("rules") is get_engine(ENGINES["rules"])
-    assert get_engine(None).name == "linear"
+    assert get_engine(None).name == "polar"
     with pytest.raises((ImportError, AttributeError, ValueError)):
         get_engine("caredesk.empathy.emotion.engines.NoSuchEngine")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from caredesk.empathy.emotion.engines.linear import LinearEngine
 from caredesk.empathy.emotion.engines.minilm import MiniLMEngine, mix
+from caredesk.empathy.emotion.engines.polar import PolarEngine
 from caredesk.empathy.emotion.engines.rules import (
     CHAR_CACHE_WORDS,
     CLASSIFIER_CHARS,
@@ -30,6 +31,7 @@ __all__ = [
     "STOPWORDS",
     "LinearEngine",
     "MiniLMEngine",
+    "PolarEngine",
     "RulesEngine",
     "mix",
 ]
