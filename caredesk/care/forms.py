@@ -3,6 +3,7 @@ arguments; the service decides what is valid."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -47,6 +48,7 @@ class SlaForm(forms.Form):
                 initial[_policy_field(target.value, p.severity)] = p.minutes(target.value)
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        self.effective = {p.severity: p.effective_from for p in policies}
         for i, day in enumerate(DAYS):
             for edge in ("open", "close"):
                 self.fields[f"{edge}_{i}"] = forms.CharField(
@@ -61,11 +63,13 @@ class SlaForm(forms.Form):
     def day_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
         return [(day, self[f"open_{i}"], self[f"close_{i}"]) for i, day in enumerate(DAYS)]
 
-    def policy_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+    def policy_rows(self) -> list[tuple[str, list[forms.BoundField], datetime | None]]:
+        """Each severity's label, its three target fields, and since when its targets count."""
         return [
             (
                 Severity(severity).label,
                 [self[_policy_field(t.value, severity)] for t in SlaTarget],
+                self.effective.get(severity),
             )
             for severity in sorted(Severity.values, reverse=True)
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from caredesk.conversations.models import Event
 from caredesk.people.models import Severity, Team
@@ -53,13 +54,22 @@ class SlaTarget(models.TextChoices):
 
 
 class SlaPolicy(models.Model):
-    """How soon a team answers and resolves at one severity, in business minutes."""
+    """How soon a team answers and resolves at one severity, in business minutes, counted from
+    when these targets took effect: a policy set today never judges yesterday (care/sla.py)."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="sla_policies")
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     first_response_minutes = models.PositiveIntegerField()
     next_response_minutes = models.PositiveIntegerField()
     resolution_minutes = models.PositiveIntegerField()
+    effective_from = models.DateTimeField(
+        null=True,
+        blank=True,
+        default=timezone.now,
+        help_text="When these targets took effect (set on creation and on a change of targets); "
+        "no clock counts before it. Empty on a policy saved before this was recorded: it "
+        "counts from each conversation's start.",
+    )
 
     class Meta:
         ordering = ["team", "-severity"]

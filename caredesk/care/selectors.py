@@ -30,6 +30,15 @@ class TeamSla:
     silence_limit: timedelta
     targets: dict[int, sla.Targets] = field(default_factory=dict)
 
+    @property
+    def since(self) -> datetime | None:
+        """When the team's SLA took effect: its earliest policy (None: one from before that was
+        recorded). An owner's silence counts from no earlier (`sla.owner_silence`)."""
+        starts = [t.since for t in self.targets.values()]
+        if not starts or None in starts:
+            return None
+        return min(s for s in starts if s is not None)
+
 
 def hours_of(row: BusinessHours | None) -> Hours:
     if row is None:
@@ -62,6 +71,7 @@ def team_sla(team_ids: Iterable[int | None]) -> dict[int, TeamSla]:
             first_response=timedelta(minutes=policy.first_response_minutes),
             next_response=timedelta(minutes=policy.next_response_minutes),
             resolution=timedelta(minutes=policy.resolution_minutes),
+            since=policy.effective_from,
         )
     return found
 
@@ -153,7 +163,9 @@ def conversation_actions(
 ) -> list[sla.Action]:
     """What the SLA task must do for this conversation now, from its stored events."""
     found = conversation_clocks(conversation, marks, team, at=at)
-    silence = sla.owner_silence(marks, owner_id=conversation.owner_id, hours=team.hours, now=at)
+    silence = sla.owner_silence(
+        marks, owner_id=conversation.owner_id, hours=team.hours, now=at, since=team.since
+    )
     return sla.actions(
         found,
         done=sla.recorded(marks),

@@ -59,7 +59,9 @@ def sla_settings_save(
     policies: Mapping[int, Targets | None],
 ) -> BusinessHours:
     """A lead sets a team's business hours and its targets per severity (None: no target at
-    that severity). Everything is checked first; nothing is saved unless all of it is right."""
+    that severity). Everything is checked first; nothing is saved unless all of it is right.
+    A new policy, or one whose targets change, takes effect now: its clocks count from this
+    moment, never retroactively (care/sla.py); saving the same targets again keeps their start."""
     if not may_manage_teams(actor):
         raise PermissionDenied("Only leads and admins set a team's SLA.")
     hours = hours_parse(time_zone=time_zone, week=week, holidays=holidays)
@@ -80,6 +82,14 @@ def sla_settings_save(
     row.owner_answer_minutes = owner_answer_minutes
     row.full_clean()
     row.save()
+    _policies_save(team=team, policies=policies)
+    return row
+
+
+def _policies_save(*, team: Team, policies: Mapping[int, Targets | None]) -> None:
+    """Save a team's checked targets: a new policy, or one whose targets change, takes effect
+    now; the same targets saved again keep when they took effect."""
+    now = timezone.now()
     for severity, targets in policies.items():
         if targets is None:
             SlaPolicy.objects.filter(team=team, severity=severity).delete()
@@ -87,14 +97,20 @@ def sla_settings_save(
         policy = SlaPolicy.objects.filter(team=team, severity=severity).first() or SlaPolicy(
             team=team, severity=severity
         )
-        (
+        before = (
             policy.first_response_minutes,
             policy.next_response_minutes,
             policy.resolution_minutes,
-        ) = targets
+        )
+        if policy.pk is None or before != tuple(targets):
+            (
+                policy.first_response_minutes,
+                policy.next_response_minutes,
+                policy.resolution_minutes,
+            ) = targets
+            policy.effective_from = now
         policy.full_clean()
         policy.save()
-    return row
 
 
 # A desk's starting point (first response, next response, resolution in business minutes),

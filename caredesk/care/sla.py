@@ -4,6 +4,12 @@ Whose move it is comes from the events the lifecycle records (a reply sets "wait
 customer", the customer's answer sets "waiting on us", resolving and reopening stop and start);
 the clocks count only business time while it is the team's move. Nothing here queries or asks
 the clock: the selectors load the events, the services lock and record what is decided here.
+
+A policy applies from when it took effect, never retroactively: no clock counts before its
+policy's `effective_from` (`Targets.since`). A conversation opened earlier counts its running
+time from that moment, and a target changed later counts from the change, so a team adopting
+SLAs, or a lead tightening a target, does not instantly breach the open backlog. A run already
+breached stays breached.
 """
 
 from __future__ import annotations
@@ -47,12 +53,14 @@ class Mark:
 
 @dataclass(frozen=True)
 class Targets:
-    """One team's targets at one severity, and its business hours."""
+    """One team's targets at one severity, its business hours, and since when these targets
+    count (None: since always, a policy saved before that was recorded)."""
 
     hours: Hours
     first_response: timedelta
     next_response: timedelta
     resolution: timedelta
+    since: datetime | None = None
 
     def limit(self, target: str) -> timedelta:
         return getattr(self, target)  # type: ignore[no-any-return]
@@ -175,7 +183,8 @@ def _clock(
     raises: Sequence[Raise] = (),
     breached: Collection[str] = (),
 ) -> Clock:
-    """One run of a target at the current severity (a run live at a raise: see `clocks`)."""
+    """One run of a target at the current severity (a run live at a raise: see `clocks`),
+    counted from no earlier than its policy took effect (the module's docstring)."""
     end = stopped or now
     key = f"{target} {started.isoformat()}"
     limit = targets.limit(target)
@@ -186,6 +195,8 @@ def _clock(
         had = raised[-1].left.get(key)
         if isinstance(had, int):
             limit = min(limit, timedelta(seconds=max(had, 0)))
+    if targets.since is not None and targets.since > counting and key not in breached:
+        counting, limit = targets.since, targets.limit(target)
     elapsed = business_time(targets.hours, _clip(spans, counting, end))
     running = stopped is None and bool(spans) and spans[-1][1] == now
     due = None
@@ -291,10 +302,16 @@ def recorded(marks: Sequence[Mark]) -> set[tuple[str, str, str]]:
 
 
 def owner_silence(
-    marks: Sequence[Mark], *, owner_id: int | None, hours: Hours, now: datetime
+    marks: Sequence[Mark],
+    *,
+    owner_id: int | None,
+    hours: Hours,
+    now: datetime,
+    since: datetime | None = None,
 ) -> timedelta | None:
     """How long (in business time) the owner has left the customer waiting on them: since the
-    later of their taking it and the customer's latest unanswered message. None when it is not
+    later of their taking it, the customer's latest unanswered message and `since` (when the
+    team's SLA took effect: a silence before it is not held against them). None when it is not
     their move (no owner, their reply is the latest word, or waiting on the customer)."""
     if owner_id is None:
         return None
@@ -315,7 +332,8 @@ def owner_silence(
         on_us = on_us if on is None else on
     if taken is None or waiting is None or not on_us:
         return None
-    return business_time(hours, [(max(taken, waiting), now)])
+    start = max(taken, waiting, since or taken)
+    return business_time(hours, [(start, now)] if start < now else [])
 
 
 def actions(

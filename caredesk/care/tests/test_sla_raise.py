@@ -63,8 +63,8 @@ def test_the_raised_severitys_targets_count_from_the_breach(
 ) -> None:
     """The next response is missed at normal; resolution has taken 131 minutes, more than the
     high target of 120, but that wait was judged at normal: from the breach, 120 minutes."""
-    setup(team, lead, high=(30, 60, 120), normal_resolution=480)
     with time_machine.travel(at(9), tick=False) as clock:
+        setup(team, lead, high=(30, 60, 120), normal_resolution=480)
         conversation = make_conversation(team=team)
         clock.move_to(at(9, 10))
         reply_send(conversation=conversation, agent=agent, text="Thanks, we are on it.")
@@ -100,8 +100,8 @@ def test_a_raise_never_gives_a_run_more_time_than_it_had_left(
 ) -> None:
     """Resolution had 109 minutes left at normal when the next response was missed; the high
     target (180) would give it more, so it keeps its normal due time."""
-    setup(team, lead, high=(30, 60, 180), normal_resolution=240)
     with time_machine.travel(at(9), tick=False) as clock:
+        setup(team, lead, high=(30, 60, 180), normal_resolution=240)
         conversation = make_conversation(team=team)
         clock.move_to(at(9, 10))
         reply_send(conversation=conversation, agent=agent, text="Thanks, we are on it.")
@@ -123,8 +123,8 @@ def test_a_raise_never_gives_a_run_more_time_than_it_had_left(
 
 def test_a_breach_at_urgent_gives_no_fresh_start(team: Team, agent: Agent, lead: Agent) -> None:
     """At urgent a breach raises nothing, so the other runs keep counting from their start."""
-    setup(team, lead, high=(30, 60, 120), normal_resolution=480)
     with time_machine.travel(at(9), tick=False) as clock:
+        setup(team, lead, high=(30, 60, 120), normal_resolution=480)
         conversation = make_conversation(team=team, severity=Severity.URGENT)
         clock.move_to(at(9, 16))  # first response: 16 of 15 minutes
         run_twice()

@@ -59,8 +59,8 @@ def run_twice() -> None:
 def test_warning_then_breach_across_a_weekend_and_dst_each_once(
     team: Team, agent: Agent, lead: Agent
 ) -> None:
-    make_sla(team=team, lead=lead)
     with time_machine.travel(FRIDAY, tick=False) as clock:
+        make_sla(team=team, lead=lead)
         conversation = make_conversation(team=team)
         conversation_assign(conversation=conversation, agent=agent, actor=lead.user)
         # First response due after 60 business minutes: 30 on Friday, 30 on Monday from 09:00
@@ -118,8 +118,8 @@ def test_warning_then_breach_across_a_weekend_and_dst_each_once(
 def test_the_clock_pauses_while_waiting_on_the_customer(
     team: Team, agent: Agent, lead: Agent
 ) -> None:
-    make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
     with time_machine.travel(utc(2026, 4, 6, 9), tick=False) as clock:
+        make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
         conversation = make_conversation(team=team)
         clock.move_to(utc(2026, 4, 6, 9, 20))
         reply_send(conversation=conversation, agent=agent, text="Thanks, we are on it.")
@@ -144,9 +144,9 @@ def test_the_clock_pauses_while_waiting_on_the_customer(
 def test_a_silent_owner_gives_the_conversation_back_to_the_queue_once(
     team: Team, agent: Agent, lead: Agent
 ) -> None:
-    make_sla(team=team, lead=lead, owner_answer_minutes=30, normal=(600, 600, 6000))
     monday = utc(2026, 3, 30, 7)  # 09:00 in Berlin
     with time_machine.travel(monday, tick=False) as clock:
+        make_sla(team=team, lead=lead, owner_answer_minutes=30, normal=(600, 600, 6000))
         conversation = make_conversation(team=team)
         conversation_assign(conversation=conversation, agent=agent, actor=lead.user)
         clock.move_to(utc(2026, 3, 30, 7, 29))
@@ -177,8 +177,8 @@ def test_a_silent_owner_gives_the_conversation_back_to_the_queue_once(
 def test_a_run_that_died_after_recording_sends_the_mail_once_on_the_next_run(
     team: Team, agent: Agent, lead: Agent
 ) -> None:
-    make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
     with time_machine.travel(utc(2026, 4, 6, 9), tick=False) as clock:
+        make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
         conversation = make_conversation(team=team)
         clock.move_to(utc(2026, 4, 6, 10, 1))
         # The first half of a run: the breach is recorded, then the worker dies before mailing.
@@ -199,8 +199,8 @@ def test_a_run_that_died_after_recording_sends_the_mail_once_on_the_next_run(
 def test_a_notice_whose_sender_died_is_sent_again_only_after_a_while(
     team: Team, agent: Agent, lead: Agent
 ) -> None:
-    make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
     with time_machine.travel(utc(2026, 4, 6, 9), tick=False) as clock:
+        make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
         conversation = make_conversation(team=team)
         clock.move_to(utc(2026, 4, 6, 10, 1))
         services.sla_apply(conversation_id=conversation.pk, at=utc(2026, 4, 6, 10, 1))

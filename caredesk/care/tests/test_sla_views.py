@@ -76,8 +76,8 @@ def test_bad_input_is_refused_clearly_and_nothing_is_saved(
 def test_the_inbox_shows_time_left_with_a_flat_query_count(
     team: Team, agent: Agent, agent_client: Client, lead: Agent
 ) -> None:
-    make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
     with time_machine.travel(datetime(2026, 4, 6, 9, tzinfo=UTC), tick=False) as clock:
+        make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
         make_conversation(team=team)
         clock.move_to(datetime(2026, 4, 6, 9, 15, tzinfo=UTC))
         with CaptureQueriesContext(connection) as few:
@@ -94,8 +94,8 @@ def test_the_inbox_shows_time_left_with_a_flat_query_count(
 
 
 def test_the_report_counts_targets_met_and_missed(team: Team, agent: Agent, lead: Agent) -> None:
-    make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
     with time_machine.travel(datetime(2026, 4, 6, 9, tzinfo=UTC), tick=False) as clock:
+        make_sla(team=team, lead=lead, time_zone="UTC", week=[["00:00", "24:00"]] * 7)
         quick, slow, _waiting = (make_conversation(team=team) for _ in range(3))
         clock.move_to(datetime(2026, 4, 6, 9, 30, tzinfo=UTC))
         reply_send(conversation=quick, agent=agent, text="Sorted, thank you for waiting.")
