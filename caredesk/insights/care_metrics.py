@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 
@@ -32,6 +32,8 @@ from caredesk.knowledge.selectors import RESOLUTION_HOLDS
 
 Figure = tuple[float | None, int, dict[str, int]]  # value, cases, details
 Bucket = tuple[str, datetime]  # a time bucket's key and the moment it ends
+Total = Literal["", "sum", "query"]  # how a time grouping's whole period is counted, if at all
+ALL = "all"  # the key of the whole period's figures
 MAX_CASES = 200  # more time buckets than this (days over a long period): grouped by day
 EMPTY: dict[str, Figure] = {
     "at_risk_reached": (None, 0, {"reached": 0, "recovered": 0, "lost": 0, "open": 0}),
@@ -75,20 +77,44 @@ def _bucket_of(model: type[Model], at: str, buckets: Sequence[Bucket]) -> RawSQL
 
 
 def _grouped(
-    rows: QuerySet[Any], at: str, by: str | None, buckets: Sequence[Bucket], **sums: Any
+    rows: QuerySet[Any],
+    at: str,
+    by: str | None,
+    buckets: Sequence[Bucket],
+    sums: dict[str, Any],
+    total: Total = "",
 ) -> dict[str, dict[str, Any]]:
     """`sums` per group, counted by the database: per time bucket (a CASE over the buckets'
-    ends, or the day itself for a day grouping), per `by` field, or all together."""
+    ends, or the day itself for a day grouping), per `by` field, or all together. `total` adds
+    the whole period as ALL to a time grouping: "sum" adds up the buckets (plain counts),
+    "query" has the database count it in the same statement (a count of distinct customers
+    does not add up: one customer may be at risk in two weeks)."""
     if by is None:
-        return {"all": rows.aggregate(**sums)}
+        return {ALL: rows.aggregate(**sums)}
     if buckets and len(buckets) <= MAX_CASES:
-        found = rows.annotate(g=_bucket_of(rows.model, at, buckets)).values("g").annotate(**sums)
-        return {buckets[row.pop("g")][0]: row for row in found if row["g"] is not None}
-    if buckets:  # many days: the database turns each moment into its day in the desk's zone
-        found = rows.annotate(g=TruncDate(at, tzinfo=desk_zone())).values("g").annotate(**sums)
-        return {row.pop("g").isoformat(): row for row in found}
-    found = rows.values(by).annotate(**sums)
-    return {str(row.pop(by) if row[by] is not None else 0): row for row in found}
+        keys = [key for key, _ in buckets]
+        group: Any = _bucket_of(rows.model, at, buckets)
+    elif buckets:  # many days: the database turns each moment into its day in the desk's zone
+        keys, group = [], TruncDate(at, tzinfo=desk_zone())
+    else:
+        keys, group, total = [], F(by), ""
+    found = rows.annotate(g=group).values("g").annotate(**sums)
+    if total == "query":  # a constant is not grouped by: one row, the whole period's
+        whole = rows.annotate(g=Value(None, output_field=group.output_field))
+        found = found.union(whole.values("g").annotate(**sums), all=True)
+    out = {}
+    for row in found:
+        g = row.pop("g")
+        if g is None and total == "query":
+            out[ALL] = row
+        elif keys:
+            if g is not None:  # every row lies in a bucket: the last one ends at `until`
+                out[keys[g]] = row
+        else:
+            out[g.isoformat() if buckets else str(g if g is not None else 0)] = row
+    if total == "sum":
+        out[ALL] = {name: sum(row[name] for row in out.values()) for name in sums}
+    return out
 
 
 def _outreach(
@@ -97,21 +123,19 @@ def _outreach(
     scope: dict[str, Any],
     by: str | None,
     buckets: Sequence[Bucket],
+    total: bool,
 ) -> dict[str, Figure]:
     tasks = OutreachTask.objects.filter(opened_at__gte=since, opened_at__lt=until).order_by()
     tasks = tasks.filter(**{_OUTREACH_FIELD[name]: value for name, value in scope.items()})
     field = None if by is None else _OUTREACH_FIELD.get(by, "opened_at")
-    counts = _grouped(
-        tasks,
-        "opened_at",
-        field,
-        buckets,
-        customers=Count("customer", distinct=True),
-        reached=Count("customer", distinct=True, filter=Q(outcome__in=REACHED)),
-        recovered=Count("customer", distinct=True, filter=Q(outcome=OutreachOutcome.RECOVERED)),
-        lost=Count("customer", distinct=True, filter=Q(outcome=OutreachOutcome.LOST)),
-        open=Count("customer", distinct=True, filter=Q(outcome="")),
-    )
+    sums = {
+        "customers": Count("customer", distinct=True),
+        "reached": Count("customer", distinct=True, filter=Q(outcome__in=REACHED)),
+        "recovered": Count("customer", distinct=True, filter=Q(outcome=OutreachOutcome.RECOVERED)),
+        "lost": Count("customer", distinct=True, filter=Q(outcome=OutreachOutcome.LOST)),
+        "open": Count("customer", distinct=True, filter=Q(outcome="")),
+    }
+    counts = _grouped(tasks, "opened_at", field, buckets, sums, "query" if total else "")
     return {key: _outreach_figure(row) for key, row in counts.items()}
 
 
@@ -122,6 +146,7 @@ def _self_service(
     by: str | None,
     buckets: Sequence[Bucket],
     now: datetime,
+    total: bool,
 ) -> dict[str, Figure]:
     if set(scope) - {"team_id"} or by not in (None, "day", "team_id"):
         return {}  # no conversation, so no channel, severity or agent to split by
@@ -135,15 +160,12 @@ def _self_service(
         rows = rows.filter(article__team_id=scope["team_id"])
     rows = rows.annotate(came_back=Exists(came_back)).order_by()
     field = {None: None, "day": "created_at", "team_id": "article__team_id"}[by]
-    counts = _grouped(
-        rows,
-        "created_at",
-        field,
-        buckets,
-        resolutions=Count("pk"),
-        returned=Count("pk", filter=Q(came_back=True)),
-        held=Count("pk", filter=Q(came_back=False, created_at__lte=now - RESOLUTION_HOLDS)),
-    )
+    sums = {
+        "resolutions": Count("pk"),
+        "returned": Count("pk", filter=Q(came_back=True)),
+        "held": Count("pk", filter=Q(came_back=False, created_at__lte=now - RESOLUTION_HOLDS)),
+    }
+    counts = _grouped(rows, "created_at", field, buckets, sums, "sum" if total else "")
     return {key: _self_service_figure(row) for key, row in counts.items()}
 
 
@@ -155,13 +177,15 @@ def care_figures(
     by: str | None,
     buckets: Sequence[Bucket] = (),
     now: datetime,
+    total: bool = False,
 ) -> dict[str, dict[str, Figure]]:
     """Per group key: the two metrics' value, cases and details over [since, until).
     `scope`: rollup field -> value (team_id, channel, severity, agent_id); `by`: the rollup
     field grouped by, or None for one group ("all"); `buckets`: for a time grouping, each
-    bucket's key and the moment it ends, in order."""
-    outreach = _outreach(since, until, scope, by, buckets)
-    self_service = _self_service(since, until, scope, by, buckets, now)
+    bucket's key and the moment it ends, in order; `total`: with a time grouping, the whole
+    period's figures too, as ALL, from the same statements (the dashboard shows both)."""
+    outreach = _outreach(since, until, scope, by, buckets, total)
+    self_service = _self_service(since, until, scope, by, buckets, now, total)
     return {
         key: {
             "at_risk_reached": outreach.get(key, EMPTY["at_risk_reached"]),

@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from caredesk.insights.care_metrics import EMPTY, Figure, care_figures
+from caredesk.insights.care_metrics import ALL, EMPTY, Figure, care_figures
 from caredesk.insights.facts import desk_zone
 from caredesk.insights.metrics import BY_NAME, METRICS, THIN, Metric, histogram_percentile
 from caredesk.insights.models import HISTOGRAMS, SUMMED, DailyRollup, RollupRow, TeamRollup
@@ -259,14 +259,17 @@ def metrics_trend(
     for row in rows:
         buckets[_key(row, grouping)].append(row)
     carried = _backlog_before(start, scope, Grouping.NONE)  # the same for every time grouping
-    trend = _groups(buckets, carried, _care(start, end, scope, grouping), start, end, grouping)
-    care = _care(start, end, scope, Grouping.NONE)
-    (total,) = _groups({"all": rows}, carried, care, start, end, Grouping.NONE)
+    care = _care(start, end, scope, grouping, total=True)  # the buckets' and the period's
+    trend = _groups(buckets, carried, care, start, end, grouping)
+    (total,) = _groups({ALL: rows}, carried, care, start, end, Grouping.NONE)
     return trend, total
 
 
-def _care(start: date, end: date, scope: Scope, grouping: Grouping) -> dict[str, dict[str, Figure]]:
-    """The outreach and self-service figures per group key, from the care app's own tables."""
+def _care(
+    start: date, end: date, scope: Scope, grouping: Grouping, *, total: bool = False
+) -> dict[str, dict[str, Figure]]:
+    """The outreach and self-service figures per group key, from the care app's own tables;
+    with `total`, the whole period's too (key ALL) from the same queries."""
     zone = desk_zone()
     fields: dict[str, Any] = {"team_id": scope.team, "agent_id": scope.agent}
     fields |= {"channel": scope.channel, "severity": scope.severity}
@@ -284,6 +287,7 @@ def _care(start: date, end: date, scope: Scope, grouping: Grouping) -> dict[str,
         by=_GROUP_FIELD[grouping],
         buckets=buckets,
         now=timezone.now(),
+        total=total,
     )
 
 

@@ -24,7 +24,7 @@ from caredesk.insights import review, rollup
 from caredesk.insights.facts import contribution_totals
 from caredesk.insights.metrics import bucket_bounds, duration_bucket
 from caredesk.insights.models import ConversationFact, DailyRollup, TeamRollup
-from caredesk.insights.selectors import Grouping, Scope, metrics_for
+from caredesk.insights.selectors import Grouping, Scope, metrics_for, metrics_trend
 from caredesk.knowledge.tests.factories import SelfServiceResolutionFactory, make_article
 from caredesk.people.models import Agent, Role
 from caredesk.people.tests.factories import AgentFactory, TeamFactory
@@ -129,6 +129,37 @@ def test_the_api_the_csv_and_the_review_show_them_with_their_definitions() -> No
         "True",
     ]
     assert rows["Self-service resolution rate"][0] == "Problems resolved"
+
+
+@time_machine.travel(datetime(2026, 4, 2, 12, tzinfo=BERLIN), tick=False)
+def test_the_trends_period_counts_a_customer_at_risk_in_two_weeks_once() -> None:
+    """The dashboard reads the weeks and the period in one statement; distinct customers do
+    not add up over the weeks, the self-service counts do."""
+    lead = AgentFactory(role=Role.LEAD)
+    customer = CustomerFactory()
+    for day, outcome in ((3, "reached"), (17, "lost")):
+        conversation = make_conversation(customer=customer, at=_at(3, day, 9))
+        task = OutreachTaskFactory(conversation=conversation, created_at=_at(3, day, 10))
+        outreach_close(task=task, actor=lead, outcome=outcome, at=_at(3, day + 1, 12))
+    _self_service()
+    weeks, total = metrics_trend(**MARCH, scope=Scope(), grouping=Grouping.WEEK)
+    per_week = {g.key: {v.metric.name: v for v in g.values} for g in weeks}
+    assert per_week["2026-03-02"]["at_risk_reached"].details["reached"] == 1
+    assert per_week["2026-03-16"]["at_risk_reached"].details["lost"] == 1
+    whole = {v.metric.name: v for v in total.values}
+    # One customer, reached in one week and lost in another: one case, not two.
+    assert whole["at_risk_reached"].cases == 1
+    assert whole["at_risk_reached"].details == {"reached": 1, "recovered": 0, "lost": 1, "open": 0}
+    assert whole["self_service_rate"].details == {
+        "resolutions": 3,
+        "held": 1,
+        "returned": 1,
+        "pending": 1,
+    }
+    (alone,) = metrics_for(**MARCH, scope=Scope())
+    assert [(v.value, v.cases, v.details) for v in total.values] == [
+        (v.value, v.cases, v.details) for v in alone.values
+    ]
 
 
 def _weekend_conversation(team: Any, agent: Agent) -> Conversation:
