@@ -12,7 +12,7 @@ caredesk import conversations FILE.csv  import conversations from CSV, one messa
 caredesk insights rebuild  recompute the metrics' daily rollups from the events
 caredesk analyze TEXT      read a message's emotion and risk signals
 caredesk coach TEXT        coach a reply draft
-caredesk eval emotion|coach  measure the emotion reading or the coach
+caredesk eval emotion|coach [--train]  measure the emotion reading or the coach (train its model)
 caredesk manage ARGS       any Django management command
 """
 
@@ -190,6 +190,10 @@ def cmd_eval(argv: list[str]) -> int:
 
         cfg = config.load()
         return emotion_main(argv[1:], data_dir=cfg.shared_data, model_dir=cfg.minilm_dir)
+    if "--train" in argv[1:]:  # fits the coach's learned part (needs scikit-learn)
+        from caredesk.empathy.coaching.train import main as train_main
+
+        return train_main(argv[1:])
     from caredesk.empathy.coaching.evaluate import main as coach_main
 
     return coach_main(argv[1:])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import re
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,3 +115,61 @@ def _customer_words(value: Mapping[str, Any]) -> int | None:
 
 def _optional(convert: Any, value: object) -> Any:
     return None if value is None else convert(value)
+
+
+@dataclass(frozen=True)
+class Cuts:
+    """The thresholds a coach compares a context's numbers with (``value >= cut`` only): the
+    rules' settings, each rule's ``min_customer_words``, the learned part's own."""
+
+    intensity: tuple[float, ...] = (NEGATIVE_INTENSITY, UPSET_INTENSITY)
+    waited_hours: tuple[float, ...] = (PROTRACTED_HOURS,)
+    customer_words: tuple[int, ...] = ()
+    #: Every pattern the rules search the customer's message with.
+    customer: tuple[re.Pattern[str], ...] = ()
+
+
+def context_reduced(ctx: CoachContext, cuts: Cuts) -> CoachContext:
+    """``ctx`` with each number moved to the lowest value on the same side of every cut (and
+    ``transfers`` to 0 or 1, as ``apology_situations`` reads it): the coach finds the same in
+    both, and a caller that coaches many drafts (the demo's bulk path) can remember findings
+    by the reduced context, whose numbers take a handful of values where the full one's are
+    all different (a wait in tenths of an hour). ``demo/tests/test_fast_coach.py`` checks it."""
+    return CoachContext(
+        emotion=ctx.emotion,
+        polarity=ctx.polarity,
+        intensity=_floor(ctx.intensity, cuts.intensity),
+        transfers=None if ctx.transfers is None else int(ctx.transfers >= 1),
+        waited_hours=_floor(ctx.waited_hours, cuts.waited_hours),
+        tech_problem=ctx.tech_problem,
+        customer_words=_floor(ctx.customer_words, cuts.customer_words),
+        customer=ctx.customer,
+    )
+
+
+def _floor(value: Any, cuts: tuple[Any, ...]) -> Any:
+    """The largest cut not above ``value``, or one below every cut (None stays None)."""
+    if value is None:
+        return None
+    if not cuts:
+        return 0
+    passed = [cut for cut in cuts if value >= cut]
+    return max(passed) if passed else min(cuts) - 1
+
+
+def customer_heard(text: str | None, cuts: Cuts) -> tuple[bool, ...] | None:
+    """All the coach reads of the customer's message (beside its length): whether each of the
+    rules' patterns finds something in it; None without a message."""
+    return None if text is None else tuple(p.search(text) is not None for p in cuts.customer)
+
+
+def context_key(
+    ctx: CoachContext, cuts: Cuts, *, heard: tuple[bool, ...] | None = None
+) -> Hashable:
+    """Equal for contexts in which the coach finds the same: the reduced context's facts but the
+    customer's message, and what the rules hear in it (``heard``: `customer_heard`, given by a
+    caller that keeps it per message). A plain tuple: a memo holds hundreds of thousands."""
+    if heard is None and ctx.customer is not None:
+        heard = customer_heard(ctx.customer, cuts)
+    reduced = dataclasses.replace(context_reduced(ctx, cuts), customer=None)
+    return (*dataclasses.astuple(reduced)[:-1], heard)

@@ -13,6 +13,7 @@ from typing import Any
 from caredesk.empathy.coaching import text as textmod
 from caredesk.empathy.coaching.context import CoachContext
 from caredesk.empathy.coaching.findings import Finding
+from caredesk.empathy.coaching.learned import default_model
 from caredesk.empathy.coaching.rules import Rule, RuleSet, default_rules
 
 _TOKEN_RE = re.compile(r"[a-z]+")
@@ -31,6 +32,7 @@ def coach(
     *,
     rules: RuleSet | None = None,
     audience: str = "reply",
+    learned: bool = True,
 ) -> list[Finding]:
     """Findings for ``draft`` in text order.
 
@@ -39,6 +41,8 @@ def coach(
     (``customer``) or its length (``customer_words``). Without it, the acknowledgment, apology
     and curtness checks stay silent because the coach cannot know they are owed.
     ``audience="note"`` coaches an internal note: only the rules written for notes run.
+    ``learned=False`` leaves out the learned part (``learned.py``), which on replies adds what
+    the rules miss in the phrase-bound categories and never removes a rule's finding.
     """
     ruleset = rules if rules is not None else default_rules()
     doc = _Draft(draft)
@@ -58,6 +62,11 @@ def coach(
         finding = _missing_finding(rule, doc, ctx, ruleset)
         if finding is not None:
             found.append(finding)
+    model = default_model() if learned and audience == "reply" else None
+    if model is not None and doc.text.strip():
+        # a rule that saw the words and excused them (help follows) is not overruled either
+        skip = {f.category for f in found} | doc.excused
+        found.extend(model.findings(doc.text, ctx, skip, doc.sentences))
     return _dedupe(found)
 
 
@@ -91,6 +100,7 @@ class _Draft:
         self._start: int | None = None
         self._lower: str | None = None
         self.tokens: set[str] = set()  # every word in the draft, filled by candidates()
+        self.excused: set[str] = set()  # categories a rule matched but its guard excused
 
     @property
     def sentences(self) -> textmod.Sentences:
@@ -204,6 +214,7 @@ def _pattern_findings(
             continue
         sentence = doc.sentences.around(start)
         if _guarded(rule, doc, sentence, start, end):
+            doc.excused.add(rule.category)
             pos = start + 1
             continue
         if rule.span == "sentence":

@@ -101,13 +101,16 @@ def load_rows(path: Path) -> list[Row]:
     return rows
 
 
-def evaluate(rows: Sequence[Row], name: str = "", rules: RuleSet | None = None) -> Report:
+def evaluate(
+    rows: Sequence[Row], name: str = "", rules: RuleSet | None = None, *, learned: bool = True
+) -> Report:
     ruleset = rules if rules is not None else default_rules()
     report = Report(name)
     labels = {c for row in rows for c in row.expect}
     legacy = {new: old for new, old in SPLIT_FROM.items() if new not in labels}
     for row in rows:
-        categories = [f.category for f in coach(row.text, row.context, rules=ruleset)]
+        found = coach(row.text, row.context, rules=ruleset, learned=learned)
+        categories = [f.category for f in found]
         if row.expect:
             categories += [legacy[c] for c in categories if c in legacy]
         if row.expect:
@@ -219,7 +222,11 @@ class PublicReport:
 
 
 def evaluate_public(
-    replies: Sequence[PublicReply], name: str = "", rules: RuleSet | None = None
+    replies: Sequence[PublicReply],
+    name: str = "",
+    rules: RuleSet | None = None,
+    *,
+    learned: bool = True,
 ) -> PublicReport:
     """Coach every reply with what the desk would know: the customer's message, read for
     emotion, its length and its words (so curtness, a missing acknowledgment or summary and an
@@ -235,7 +242,8 @@ def evaluate_public(
                 "reading": analyze(reply.customer),
                 "customer": reply.customer,
             }
-        categories = sorted({f.category for f in coach(reply.text, context, rules=ruleset)})
+        found = coach(reply.text, context, rules=ruleset, learned=learned)
+        categories = sorted({f.category for f in found})
         report.replies += 1
         report.companies.add(reply.company)
         for category in categories:
@@ -282,11 +290,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses and false flags")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
+    parser.add_argument(
+        "--rules-only", action="store_true", help="leave out the learned part (learned.py)"
+    )
     args = parser.parse_args(argv)
+    learned = not args.rules_only
     if args.public:
-        return _main_public(args.public, as_json=args.json, verbose=args.verbose)
+        return _main_public(args.public, as_json=args.json, verbose=args.verbose, learned=learned)
     paths = args.data or [TUNING_SET, HELD_OUT_SET, HELD_OUT_SET_2, DEV_SET_3]
-    reports = [evaluate(load_rows(p), name=p.stem) for p in paths]
+    reports = [evaluate(load_rows(p), name=p.stem, learned=learned) for p in paths]
     gated = [r for p, r in zip(paths, reports, strict=True) if args.data or p != DEV_SET_3]
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
@@ -299,9 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if all(r.passed for r in gated) else 1
 
 
-def _main_public(paths: list[Path], *, as_json: bool, verbose: bool) -> int:
+def _main_public(paths: list[Path], *, as_json: bool, verbose: bool, learned: bool) -> int:
     replies = {(r.text, r.customer): r for p in paths for r in load_public(p)}
-    report = evaluate_public(list(replies.values()), name=", ".join(p.name for p in paths))
+    names = ", ".join(p.name for p in paths)
+    report = evaluate_public(list(replies.values()), name=names, learned=learned)
     if as_json:
         data = {
             "name": report.name,
