@@ -80,6 +80,9 @@ class Conversation(models.Model):
     # The latest inbound reading, copied here so the inbox needs no extra query per row.
     emotion = models.CharField(max_length=20, blank=True)
     intensity = models.FloatField(null=True, blank=True)
+    # Calibrated; below the engine's threshold the inbox says "mood unclear" instead of guessing.
+    confidence = models.FloatField(null=True, blank=True)
+    low_confidence = models.BooleanField(default=False)
     signals = models.JSONField(default=list, blank=True)
     # The strongest risk signal read since the conversation was last opened (lifecycle keeps it,
     # resolution clears it): the inbox row shows it after the customer's next, calmer message.

@@ -176,6 +176,8 @@ class TrendPoint:
     emotion: str
     polarity: str
     intensity: float
+    unclear: bool = False  # a low-confidence reading: shown as "mood unclear", not as a mood
+    confidence: float | None = None
 
 
 def reading_trend(conversation: Conversation, limit: int = 12) -> tuple[list[TrendPoint], str]:
@@ -192,7 +194,12 @@ def _trend(rows: list[tuple[datetime, Any]]) -> tuple[list[TrendPoint], str]:
     """Readings (newest first) as points in time order, and the word for where the mood goes."""
     points = [
         TrendPoint(
-            at, r.get("emotion", ""), r.get("polarity", "neutral"), float(r.get("intensity", 0.0))
+            at,
+            r.get("emotion", ""),
+            r.get("polarity", "neutral"),
+            float(r.get("intensity", 0.0)),
+            bool(r.get("low_confidence", False)),
+            r.get("confidence"),
         )
         for at, r in reversed(rows)
         if r

@@ -70,6 +70,8 @@ def apply_reading(
     if latest:
         plan.set("emotion", reading.emotion)
         plan.set("intensity", round(reading.intensity, 3))
+        plan.set("confidence", round(reading.confidence, 3))
+        plan.set("low_confidence", reading.low_confidence)
         plan.set("signals", list(reading.signals))
     keep_risk(plan, reading.signals)  # latest or not: a risk once said stays open
     # A second reading acts only on signals the first did not have; an older message read late

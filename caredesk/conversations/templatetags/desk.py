@@ -100,6 +100,19 @@ def with_evidence(text: str, reading: dict[str, Any] | None) -> SafeString:
 
 
 @register.simple_tag
+def unclear_badge(emotion: str, confidence: float | None) -> SafeString:
+    """A reading the engine is unsure of says so instead of showing its guess as a mood; the
+    guess and the confidence stay in the tooltip for the agent who wants them."""
+    sure = f"{round(100 * confidence)}% sure" if confidence is not None else "unsure"
+    return format_html(
+        '<span class="reading mood-unclear" title="Mood unclear: the reading is only {} '
+        '(best guess: {})">mood unclear</span>',
+        sure,
+        emotion,
+    )
+
+
+@register.simple_tag
 def conversation_reading(conversation: Any) -> SafeString:
     """The latest reading and the open risk signals of a conversation, as the inbox row shows
     them.
@@ -109,7 +122,9 @@ def conversation_reading(conversation: Any) -> SafeString:
     """
     emotion = conversation.emotion
     badge = SafeString("")
-    if emotion:
+    if emotion and getattr(conversation, "low_confidence", False):
+        badge = unclear_badge(emotion, conversation.confidence)
+    elif emotion:
         intensity = float(conversation.intensity or 0)
         badge = format_html(
             '<span class="reading emo-{0}" title="Latest reading: {0}, intensity {1}">{0} '

@@ -1,8 +1,9 @@
 """Figures on the shared public data, when it is present (``../shared/data``).
 
 The minilm engine is held to the issue's targets (macro-F1 >= 0.60, +0.10 polarity over VADER,
-EmoBank r >= 0.40 on its test split, held-out customer set >= 0.75 / 0.75). The linear engine, which
-does not reach them, is held to floors just under what it measures. Figures: docs/emotion.md.
+EmoBank r >= 0.40 on its test split, held-out customer set >= 0.75 / 0.75). The linear and polar
+engines, which do not reach them all, are held to floors just under what they measure. Figures:
+docs/emotion.md and docs/emotion-training.md.
 """
 
 from __future__ import annotations
@@ -36,6 +37,23 @@ def test_linear_engine_floors_on_public_data() -> None:
     assert report["emobank"]["pearson_r_test"] > report["emobank"]["vader_r_test"]
     own = report["own_written_set"]
     assert own["polarity_accuracy"] >= 0.75 and own["negative_recall"] >= 0.75
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="touches no database and takes a minute: run once, in the SQLite pass",
+)
+def test_polar_engine_floors_on_public_data() -> None:
+    """The engine on arrival, held just under what it measures (docs/emotion-training.md); the
+    held-out real text is left to `caredesk eval emotion`, so no test run reads it."""
+    engine, vader = get_engine("polar"), vader_polarity()
+    go = goemotions_figures(engine, vader)
+    assert go["macro_f1"] >= 0.535
+    assert go["polarity_accuracy"] - go["vader_polarity_accuracy"] >= 0.08
+    bank = emobank_figures(engine, vader, test_only=True)
+    assert bank["pearson_r_test"] >= 0.30 and bank["pearson_r_test"] > bank["vader_r_test"]
+    own = customer_set_figures(engine, vader, "customer_messages.tsv")
+    assert own["polarity_accuracy"] >= 0.95 and own["negative_recall"] >= 0.95
 
 
 @pytest.mark.skipif(
