@@ -6,11 +6,13 @@ a prefix (it may still be being typed). A conversation matches when every word i
 in one of its messages. Results are always narrowed by what the user may open, in the same query.
 
 On SQLite the index holds a row per message and per subject whose rowid carries the conversation
-id, so a word gives conversation ids straight from the index, never through the message table; a
-query of several words intersects one set of conversation ids per word. The desk's page shows the
-20 newest conversations (and says there are more), reading the index newest first in growing
-windows of conversation ids, so a common word never collects all its matches; the API's `q` is
-complete: every match, a keyset page at a time, in any of its sorts.
+id, so a word gives conversation ids straight from the index, never through the message table. A
+query of several words first estimates each word's matches (a bounded read each): a word found
+nowhere ends the search, a rare word's conversations are taken first and each other word is looked
+up in their rowid ranges only; otherwise one set of conversation ids per word is intersected. The
+desk's page shows the 20 newest conversations (and says there are more), reading the index newest
+first in growing windows of conversation ids, so a common word never collects all its matches; the
+API's `q` is complete: every match, a keyset page at a time, in any of its sorts.
 """
 
 from __future__ import annotations
@@ -90,32 +92,119 @@ def _match(table: str, column: str, term: str, *, prefix: bool) -> tuple[str, li
     return sql, [f'"{term}"*' if prefix else f'"{term}"']
 
 
-def _sqlite_ids(
-    terms: list[str], *, include_notes: bool, window: tuple[int, int] | None = None
-) -> tuple[str, list[Any]]:
-    """SQL selecting the ids of the conversations holding every term (the last one a prefix),
-    with `window` only those with lo <= id < hi: one set per term, read from the rowids of the
-    index (conversation id << SHIFT | message id), intersected. A customer's search looks only
-    in subjects and messages, never the notes column."""
+_SAMPLE = 1000  # a word's first matches read to estimate how common it is
+# What looking a word up in one conversation's rowid range costs (a fresh FTS5 cursor seeking in
+# every segment), in index rows read by a scan of a word's matches into a set: measured ~80×.
+_PROBE_COST = 80
+_SPAN_SQL = f"{1 << SHIFT}"
+
+
+def _fts_query(term: str, *, prefix: bool, include_notes: bool) -> str:
+    """The FTS5 query of one term: quoted (never an operator), a prefix for the last word, and
+    for a customer only the subject and messages columns, never the notes."""
     columns = "" if include_notes else "{subject messages} : "
-    parts: list[str] = []
-    params: list[Any] = []
-    for i, term in enumerate(terms):
-        sql = f"SELECT rowid >> {SHIFT} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"  # noqa: S608
-        params.append(columns + (f'"{term}"*' if i == len(terms) - 1 else f'"{term}"'))
-        if window is not None:
-            sql += " AND rowid >= %s AND rowid < %s"
-            params += [window[0] << SHIFT, window[1] << SHIFT]
-        parts.append(sql)
-    return " INTERSECT ".join(parts), params
+    return columns + (f'"{term}"*' if prefix else f'"{term}"')
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The FTS5 queries of a search's words, rarest first; `probe`: the rarest is rare enough
+    that the others are cheaper to look up in each of its conversations than to read whole;
+    `empty`: a word is in no row at all, so nothing can match."""
+
+    queries: tuple[str, ...]
+    probe: bool = False
+    empty: bool = False
+    estimated: bool = False
+
+
+def _estimate(cursor: Any, query: str, top: int) -> float:
+    """How many index rows hold `query`, from its first `_SAMPLE` matches (one bounded read,
+    oldest first, FTS5's cheap direction): exact below that, else those matches per conversation
+    id times the `top` conversation id."""
+    cursor.execute(
+        f"SELECT count(*), min(rowid), max(rowid) FROM (SELECT rowid FROM {SEARCH_TABLE} "  # noqa: S608
+        f"WHERE {SEARCH_TABLE} MATCH %s LIMIT {_SAMPLE})",
+        [query],
+    )
+    count, low, high = cursor.fetchone()
+    if count < _SAMPLE:
+        return float(count)
+    return count * top / max(1, (high >> SHIFT) - (low >> SHIFT))
+
+
+def _sqlite_plan(terms: list[str], *, include_notes: bool, estimate: bool = True) -> _Plan:
+    """Order the words of a search rarest first and choose how to intersect them, from a cheap
+    estimate of each word's matches: reading every word's matches into a set costs their sum,
+    looking the others up in each conversation of the rarest costs the rarest's × `_PROBE_COST`."""
+    last = len(terms) - 1
+    queries = [
+        _fts_query(t, prefix=i == last, include_notes=include_notes) for i, t in enumerate(terms)
+    ]
+    if len(queries) == 1 or not estimate:
+        return _Plan(tuple(queries))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM conversations_conversation")
+        top = cursor.fetchone()[0]
+        ranked = sorted((_estimate(cursor, q, top), q) for q in queries if not q.endswith("*"))
+        # A prefix cannot be looked up in a rowid range cheaply (FTS5 merges every word it
+        # begins, whatever the range), so it is read whole in any plan; estimating it costs
+        # nearly as much, which is only worth it when it might lead (no other word is rare).
+        prefix = [q for q in queries if q.endswith("*")]
+        if prefix and ranked and ranked[0][0] < _SAMPLE:
+            ranked.append((float("inf"), prefix[0]))
+        elif prefix:
+            ranked = sorted([*ranked, (_estimate(cursor, prefix[0], top), prefix[0])])
+    rarest, exact = ranked[0][0], [e for e, q in ranked[1:] if not q.endswith("*")]
+    return _Plan(
+        tuple(q for _e, q in ranked),
+        probe=bool(exact) and rarest * len(exact) * _PROBE_COST < sum(exact),
+        empty=rarest == 0,
+        estimated=True,
+    )
+
+
+def _sqlite_ids(plan: _Plan, *, window: tuple[int, int] | None = None) -> tuple[str, list[Any]]:
+    """SQL selecting the ids of the conversations holding every word of `plan` (with `window`
+    only those with lo <= id < hi), from the rowids of the index (conversation id << SHIFT |
+    message id). Either one set of conversation ids per word, intersected, or, when the rarest
+    word is rare, its conversations, each kept when every other word is in its rowid range (a
+    seek in the index, never a read of the other words' matches)."""
+    bounds = " AND rowid >= %s AND rowid < %s" if window is not None else ""
+    within = [window[0] << SHIFT, window[1] << SHIFT] if window is not None else []
+    if plan.empty:
+        return "SELECT NULL WHERE 0", []
+    each = f"SELECT rowid >> {SHIFT} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s{bounds}"  # noqa: S608
+    if not plan.probe:
+        params = [p for query in plan.queries for p in (query, *within)]
+        return " INTERSECT ".join([each] * len(plan.queries)), params
+    exact = [q for q in plan.queries[1:] if not q.endswith("*")]
+    prefix = [q for q in plan.queries[1:] if q.endswith("*")]
+    checks = "".join(
+        f" AND EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s "  # noqa: S608
+        f"AND rowid >= c * {_SPAN_SQL} AND rowid < (c + 1) * {_SPAN_SQL})"
+        for _query in exact
+    )
+    rarest = each.replace("SELECT", "SELECT DISTINCT", 1)
+    sql = f"WITH rarest(c) AS ({rarest}) SELECT c FROM rarest WHERE 1{checks}"  # noqa: S608
+    params = [plan.queries[0], *within, *exact]
+    for query in prefix:  # the last word, being typed: read whole (see `_sqlite_plan`)
+        sql += f" INTERSECT {each}"
+        params += [query, *within]
+    return sql, params
 
 
 def _conversation_words(
-    terms: list[str], *, include_notes: bool, window: tuple[int, int] | None = None
+    terms: list[str],
+    *,
+    include_notes: bool,
+    window: tuple[int, int] | None = None,
+    plan: _Plan | None = None,
 ) -> Q:
     """The conversations holding every term in their subject or one of their messages."""
     if connection.vendor != "postgresql":
-        sql, params = _sqlite_ids(terms, include_notes=include_notes, window=window)
+        plan = plan or _sqlite_plan(terms, include_notes=include_notes)
+        sql, params = _sqlite_ids(plan, window=window)
         return Q(pk__in=RawSQL(sql, params))  # noqa: S611
     words = Q()
     notes = "" if include_notes else f" AND direction <> '{Direction.NOTE.value}'"
@@ -168,12 +257,23 @@ def conversations_newest(
     hi = (top or 0) + 1
     # PostgreSQL reads a word's GIN entries whole for any window: there one query covers all.
     width = hi if connection.vendor == "postgresql" else _FIRST_WINDOW
+    sqlite = connection.vendor != "postgresql"
+    # The first window as it comes (a common word fills the page there); only if more is needed,
+    # the words are estimated and ordered, so a rare word or one found nowhere costs little.
+    plan = _sqlite_plan(terms, include_notes=include_notes, estimate=False) if sqlite else None
     while hi > 0 and len(found) < limit:
         lo = max(0, hi - width)
-        words = _conversation_words(terms, include_notes=include_notes, window=(lo, hi))
+        words = _conversation_words(terms, include_notes=include_notes, window=(lo, hi), plan=plan)
         in_window = (words | _number(terms)) & Q(pk__gte=lo, pk__lt=hi)
         found += qs.filter(in_window).order_by("-pk")[: limit - len(found)]
         hi, width = lo, width * 4
+        more = hi > 0 and len(found) < limit
+        if more and len(terms) > 1 and plan is not None and not plan.estimated:
+            plan = _sqlite_plan(terms, include_notes=include_notes)
+            if plan.empty:  # a word in no row: nothing older matches either
+                break
+            if plan.probe:  # the cost follows the rarest word's matches, not the window's
+                width = hi
     return found
 
 

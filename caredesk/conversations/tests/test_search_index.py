@@ -146,3 +146,65 @@ def test_an_outsider_finds_nothing_in_any_window(team: Team, other_team: Team) -
         s for s in desk_search(user=outsider.user, query="parcel") if s.kind == "conversations"
     )
     assert section.hits == [] and not section.more
+
+
+def test_every_way_of_intersecting_words_finds_the_same_conversations(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading each word's matches whole, or looking the commoner words up in each conversation
+    of the rarest (forced here both ways), find exactly the conversations holding every word,
+    wherever in the conversation each word is; a customer's search never sees a note's words."""
+    both = make_conversation(team=team, subject="Parcel missing", text="Courier lost it.")
+    Message.objects.create(
+        conversation=both, direction="inbound", text="Refund please", created_at=both.created_at
+    )
+    noted = make_conversation(team=team, subject="Parcel late", text="Refund?")
+    Message.objects.create(
+        conversation=noted,
+        direction=Direction.NOTE,
+        text="Courier called",
+        created_at=noted.created_at,
+    )
+    for _ in range(3):
+        make_conversation(team=team, subject="Parcel", text="Where is the courier?")
+    make_conversation(team=team, subject="Refund", text="For the parcel.")
+    for cost in (0, 10**9):
+        monkeypatch.setattr(search, "_PROBE_COST", cost)
+        assert _found("courier refund parcel") == {both.pk, noted.pk}
+        customer_side = search.conversations_matching(
+            Conversation.objects.all(), "courier refund", include_notes=False
+        )
+        assert set(customer_side.values_list("pk", flat=True)) == {both.pk}
+        visible = Conversation.objects.all()
+        newest = conversations_newest(visible, ["refund", "courier"], include_notes=True, limit=5)
+        assert _ids(newest) == [noted.pk, both.pk]
+
+
+@sqlite_only
+def test_a_rare_word_is_looked_up_without_reading_the_common_one_whole(team: Team) -> None:
+    """One conversation holds "voucher", 45 hold "parcel": the search takes the voucher's
+    conversation and looks "parcel" up in it alone, never collecting the parcel's matches."""
+    for _ in range(45):
+        make_conversation(team=team, subject="Parcel lost", text="Where is my parcel?")
+    rare = make_conversation(team=team, subject="Parcel lost", text="A voucher for it?")
+    with CaptureQueriesContext(connection) as queries:
+        assert _found("voucher parcel lost") == {rare.pk}  # "lost", a prefix, is read whole
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "EXISTS" in sql
+
+
+def test_a_word_found_nowhere_ends_the_page_search_at_once(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No conversation can hold every word when one is in none: after the first window no other
+    is read (on SQLite: the newest id, the first window, the top id and one bounded estimate, the
+    word found nowhere's; the last word, a prefix, needs none), however many windows remain."""
+    for _ in range(5):
+        make_conversation(team=team, subject="Parcel lost")
+    monkeypatch.setattr(search, "_FIRST_WINDOW", 1)
+    visible = Conversation.objects.all()
+    with CaptureQueriesContext(connection) as queries:
+        found = conversations_newest(visible, ["zyxw", "parcel"], include_notes=True, limit=21)
+    assert found == []
+    if connection.vendor == "sqlite":
+        assert len(queries.captured_queries) == 4
