@@ -237,6 +237,11 @@ def drain_claim(*, token: int, now: datetime) -> bool:
     claim = RollupState.objects.filter(name=DRAIN).filter(
         Q(last_event_id=0) | Q(updated_at__lt=now - DRAIN_STALE)
     )
+    pending = RollupState.objects.filter(name=DRAIN).exclude(
+        Q(last_event_id=0) | Q(updated_at__lt=now - DRAIN_STALE)
+    )
+    if pending.exists():  # the usual case in a burst: a read, no write
+        return False
     if claim.update(last_event_id=token, updated_at=now):
         return True
     if RollupState.objects.filter(name=DRAIN).exists():

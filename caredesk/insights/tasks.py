@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -15,8 +16,12 @@ from caredesk.insights.facts import desk_zone
 def rollup_event_task(conversation: int, event: int, kind: str) -> None:
     """After an event's commit: mark its conversation, and enqueue a drain unless one is
     pending (a plain function, not a task: a burst of events must not flood the queue)."""
-    rollup.conversation_mark(conversation=conversation, kind=kind)
-    if rollup.drain_claim(token=event, now=timezone.now()):
+    # One write transaction, not two or three: this runs in the web request after each event's
+    # commit, and on SQLite every extra write waits for the one write lock.
+    with transaction.atomic():
+        rollup.conversation_mark(conversation=conversation, kind=kind)
+        claimed = rollup.drain_claim(token=event, now=timezone.now())
+    if claimed:
         rollup_drain_task(event)
 
 
