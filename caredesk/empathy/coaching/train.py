@@ -40,6 +40,8 @@ from caredesk.empathy.coaching.learned import META, WEIGHTS, LearnedModel, featu
 from caredesk.empathy.coaching.rules import default_rules
 
 DEV_SET_4 = DATA_DIR / "coach_dev4.jsonl"
+DEV_SET_5 = DATA_DIR / "coach_dev5.jsonl"
+DEV_SET_6 = DATA_DIR / "coach_dev6.jsonl"
 TRAIN_SET_1 = DATA_DIR / "coach_train1.jsonl"
 #: Categories the rules recognise by phrase; the model learns them by their words.
 LEARNED = (
@@ -101,7 +103,7 @@ class Example:
 
 
 def training_paths() -> list[Path]:
-    paths = [TUNING_SET, DEV_SET_3, DEV_SET_4]
+    paths = [TUNING_SET, DEV_SET_3, DEV_SET_4, DEV_SET_5, DEV_SET_6]
     return [*paths, TRAIN_SET_1] if TRAIN_SET_1.exists() else paths
 
 

@@ -28,7 +28,9 @@ PAIRS = {
         "The booking didn't go through; I've sent you a new payment link that works until 6pm.",
     ),
     "doubt": (
-        "Chances are slim the part arrives this month.",
+        # After the dev5/dev6 retrain the doubt cut-off rose (0.87 -> 0.92): the bare
+        # "Chances are slim the part arrives this month." no longer passes it.
+        "Honestly, chances are slim the part turns up this month.",
         "The part is due on the 20th, and I'll tell you the moment it ships.",
     ),
     "reacting": (
