@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_bulk.py                     # 10,000 conversations
     .venv/bin/python bench/bench_bulk.py --size 100000
     .venv/bin/python bench/bench_bulk.py --size 2000 --profile   # where the time goes
+    .venv/bin/python bench/bench_bulk.py --size 5000 --profile --stats /tmp/bulk.prof  # keep it
 
 A fresh SQLite database in a temporary folder is filled with `demo_seed(fast=True)`, the same
 path as `manage.py demo_seed --fast`. Printed: conversations per second (wall clock) and CPU

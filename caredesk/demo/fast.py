@@ -5,14 +5,17 @@ Each step calls the same lifecycle function the matching service calls
 the rows it implies, and `flush` inserts a batch at once. Nothing here decides what a step does.
 Readings are computed once per distinct text (the storyteller draws texts from a bounded pool in
 this mode) and, where the engine reads in batches, a batch at a time (`prime`); the coach's
-findings once per distinct draft and context. Rows are inserted from plain values with the
+findings once per distinct draft and context as far as the coach can tell them apart
+(`context_key`). Rows are inserted from plain values with the
 driver's `executemany` (`rows.Table`), with ids given here, so events point at their messages
-before either is written.
+before either is written; a message is its values (`message_values`, as `message_new` builds
+its row from), never a model instance.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,29 +31,42 @@ from caredesk.conversations.models import (
     Message,
     Rating,
 )
-from caredesk.conversations.services import message_new
+from caredesk.conversations.services.messages import message_values
 from caredesk.customers.models import Customer
 from caredesk.demo import steps as s
 from caredesk.demo.rows import Serialised, Table, sequences_reset
 from caredesk.demo.writer import Writer
-from caredesk.empathy.coaching.context import CoachContext
+from caredesk.empathy.coaching import RuleSet
+from caredesk.empathy.coaching.context import CoachContext, Cuts, context_key, customer_heard
+from caredesk.empathy.coaching.learned import LONG_CUSTOMER_WORDS
 from caredesk.empathy.types import Reading
 from caredesk.people.models import Agent, Team
 from caredesk.text import clean_body, clean_line, clean_subject, clean_text
 
 _UNREAD = object()
-# Distinct (draft, coach context) pairs whose findings are kept; past this the memo starts again, so
-# memory stays flat however many conversations are made. Few contexts repeat (the customer's wait
-# is in tenths of an hour), so a larger memo holds memory without saving time.
-COACH_MEMO = 10_000
+# Distinct (draft, coach context as the coach tells them apart) pairs whose findings are kept; past
+# this the memo starts again, so memory stays flat however many conversations are made. An entry
+# is a short key and the findings' JSON, shared by the keys that find the same (about 300 bytes:
+# 60 MB at most); the pools hold about 11,000 drafts, each met in a few dozen contexts.
+COACH_MEMO = 200_000
+
+
+class _Row:
+    """One message waiting to be inserted: its id and `message_values` (a merge moves it)."""
+
+    __slots__ = ("pk", "values")
+
+    def __init__(self, pk: int, values: dict[str, Any]) -> None:
+        self.pk = pk
+        self.values = values
 
 
 @dataclass
 class _Held:
     """What the services would query about one conversation, kept in memory."""
 
-    inbound: list[tuple[datetime, int, Message]] = field(default_factory=list)  # (at, order, row)
-    messages: list[Message] = field(default_factory=list)
+    inbound: list[tuple[datetime, int, _Row]] = field(default_factory=list)  # (at, order, row)
+    messages: list[_Row] = field(default_factory=list)
     transfers: int = 0
 
 
@@ -64,10 +80,12 @@ class FastWriter(Writer):
         self._readings: dict[str, Reading | None] = {}
         self._stored: dict[str, dict[str, Any] | None] = {}  # the same, as the JSON column holds
         self._stored_json: dict[str, Serialised | None] = {}  # ...and as its text
-        self._coached: dict[tuple[str, CoachContext], tuple[list[Any], Serialised | None]]
-        self._coached = {}
+        self._coached: dict[tuple[str, Hashable], Serialised | None] = {}
+        self._json: dict[str, Serialised] = {}  # one copy of each distinct findings' JSON
+        self._heard: dict[str, tuple[bool, ...] | None] = {}  # by the customer's message
         self._agent_teams = _agent_teams(agents)
         self._rules = coaching.desk_rules()  # once, not once per reply
+        self._cuts = coach_cuts(self._rules)
         self._order = 0
         self._reset()
         self.counts = {"conversations": 0, "messages": 0, "events": 0, "ratings": 0}
@@ -78,7 +96,7 @@ class FastWriter(Writer):
 
     def _reset(self) -> None:
         self.conversations: list[Conversation] = []
-        self.messages: list[Message] = []
+        self.messages: list[_Row] = []
         self.message_json: list[tuple[Serialised | None, Serialised | None]] = []
         self.events: list[tuple[Conversation, lifecycle.EventSpec]] = []
         self.ratings: list[Rating] = []
@@ -109,16 +127,16 @@ class FastWriter(Writer):
         *,
         stored: tuple[Serialised | None, Serialised | None] = (None, None),
         **fields: Any,
-    ) -> Message:
-        """`message_new`'s row; `stored`: its reading and findings as the columns hold them."""
-        message = message_new(conversation=c, **fields)
-        message.pk = self._new_id(Message)
+    ) -> _Row:
+        """`message_new`'s row as values; `stored`: its reading and findings as the columns
+        hold them."""
+        message = _Row(self._new_id(Message), message_values(conversation=c, **fields))
         self.message_json.append(stored)
         self._order += 1
         held = self.held[id(c)]
         held.messages.append(message)
-        if message.direction == Direction.INBOUND:
-            held.inbound.append((message.created_at, self._order, message))
+        if fields["direction"] == Direction.INBOUND:
+            held.inbound.append((fields["at"], self._order, message))
         self.messages.append(message)
         return message
 
@@ -211,11 +229,14 @@ class FastWriter(Writer):
         newest_first = sorted(held.inbound, key=lambda m: (m[0], m[1]), reverse=True)
         context = lifecycle.coach_context(
             c,
-            inbound=[(m.text, m.reading) for _, _, m in newest_first[: lifecycle.COACH_INBOUND]],
+            inbound=[
+                (m.values["text"], m.values["reading"])
+                for _, _, m in newest_first[: lifecycle.COACH_INBOUND]
+            ],
             transfers=held.transfers,
             at=step.at,
         )
-        findings, stored = self._coach(text, context)
+        stored = self._coach(text, context)
         message = self._message(
             c,
             direction=Direction.OUTBOUND,
@@ -223,8 +244,7 @@ class FastWriter(Writer):
             author=agent.user,
             channel=c.channel,
             at=step.at,
-            findings=findings,
-            stored=(None, stored),
+            stored=(None, stored),  # its findings, as the column holds them
         )
         self._keep(
             lifecycle.agent_replied(
@@ -233,20 +253,27 @@ class FastWriter(Writer):
         )
         return c
 
-    def _coach(self, text: str, context: dict[str, Any]) -> tuple[list[Any], Serialised | None]:
-        """The coach's findings (as stored) for a draft in a context, once per draft and the
-        facts the coach reads from the context (`CoachContext`, exactly as it coerces them:
-        which of them decide a finding is the coach's business, not this memo's)."""
-        key = (text, CoachContext.coerce(context))
-        found = self._coached.get(key)
-        if found is None:
-            if len(self._coached) >= COACH_MEMO:
-                self._coached = {}
-            findings = [
-                f.to_dict() for f in coaching.findings_with(text, context, rules=self._rules)
-            ]
-            found = self._coached[key] = (findings, self.tables[Message].json("findings", findings))
-        return found
+    def _coach(self, text: str, context: dict[str, Any]) -> Serialised | None:
+        """The coach's findings (as the column stores them) for a draft in a context, once per
+        draft and context as the coach tells contexts apart (`context_key`: the wait only as before
+        or after the rules' thresholds, the customer's message as what the rules hear in it)."""
+        ctx = CoachContext.coerce(context)
+        said, heard = ctx.customer, None
+        if said is not None:
+            if said not in self._heard:
+                self._heard[said] = customer_heard(said, self._cuts)
+            heard = self._heard[said]
+        key = (text, context_key(ctx, self._cuts, heard=heard))
+        if key in self._coached:
+            return self._coached[key]
+        if len(self._coached) >= COACH_MEMO:
+            self._coached, self._heard, self._json = {}, {}, {}
+        findings = [f.to_dict() for f in coaching.findings_with(text, context, rules=self._rules)]
+        stored = self.tables[Message].json("findings", findings)
+        if stored is not None:
+            stored = self._json.setdefault(stored, stored)
+        self._coached[key] = stored
+        return stored
 
     def on_note(self, step: s.Note, customer: Customer, c: Conversation) -> Conversation:
         agent = self.agents[step.agent]
@@ -330,7 +357,7 @@ class FastWriter(Writer):
             c, target, actor=agent.user, at=step.at, moved=len(source_held.messages)
         )
         for message in source_held.messages:
-            message.conversation = target
+            message.values["conversation"] = target
         target_held.messages += source_held.messages
         target_held.inbound += source_held.inbound
         self.held[id(c)] = _Held()
@@ -356,13 +383,22 @@ class FastWriter(Writer):
             rating.pk = pk
         for c in self.conversations:
             t[Conversation].add_instance(c)
+        defaults = t[Message].defaults
         for message, (reading_json, findings_json) in zip(
             self.messages, self.message_json, strict=True
         ):
-            stored = {"reading": reading_json} if reading_json is not None else {}
-            if findings_json is not None:
-                stored["findings"] = findings_json
-            t[Message].add_instance(message, **stored)
+            values, author = message.values, message.values["author"]
+            t[Message].add(
+                {
+                    **defaults,
+                    **values,
+                    "id": message.pk,
+                    "conversation_id": values["conversation"].pk,
+                    "author_id": author.pk if author is not None else None,
+                    "reading": reading_json,
+                    "findings": findings_json,
+                }
+            )
         first = t[Event].next_id() if self.events else 0
         for pk, (c, e) in enumerate(self.events, start=first):
             t[Event].add(
@@ -373,7 +409,7 @@ class FastWriter(Writer):
                     "actor_id": e.actor.pk if e.actor is not None else None,
                     "created_at": e.at,
                     "data": {
-                        key: value.pk if isinstance(value, Message | Conversation) else value
+                        key: value.pk if isinstance(value, _Row | Conversation) else value
                         for key, value in e.data.items()
                     },
                 }
@@ -388,6 +424,32 @@ class FastWriter(Writer):
         ):
             self.counts[name] += t[model].insert()
         sequences_reset(t.values())
+
+
+def coach_cuts(rules: RuleSet) -> Cuts:
+    """Every threshold the coach with `rules` compares a context's numbers with (the rules'
+    settings, each rule's `min_customer_words`, the learned part's defaults) and every
+    pattern it searches the customer's message with."""
+    settings = rules.settings
+    every = (*rules.curt, *rules.missing)
+    return Cuts(
+        intensity=(*Cuts().intensity, settings.upset_intensity, settings.negative_intensity),
+        waited_hours=(settings.protracted_hours,),
+        customer_words=(
+            LONG_CUSTOMER_WORDS,
+            *(rule.min_customer_words for rule in every),
+        ),
+        customer=tuple(
+            pattern
+            for rule in every
+            for pattern in (
+                rule.customer_says,
+                rule.unless_customer,
+                *rule.situations_from_customer.values(),
+            )
+            if pattern is not None
+        ),
+    )
 
 
 def _agent_teams(agents: list[Agent]) -> dict[int, list[Team]]:

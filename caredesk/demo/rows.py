@@ -107,6 +107,8 @@ class Table:
         self.attnames = [f.attname for f in fields]
         preps = [_field_prep(f, connection) for f in fields]
         self.preps = [(i, prep) for i, prep in enumerate(preps) if prep is not None]
+        # Each field's default where it is the same for every row (a callable's is not).
+        self.defaults = {f.attname: f.get_default() for f in fields if not callable(f.default)}
         self._values = operator.itemgetter(*self.attnames)
         # A foreign key set to an unsaved instance has no id yet: read it from the instance.
         self.relations = [(f.attname, f.name) for f in fields if f.is_relation]

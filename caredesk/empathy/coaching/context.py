@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -171,5 +172,10 @@ def context_key(
     caller that keeps it per message). A plain tuple: a memo holds hundreds of thousands."""
     if heard is None and ctx.customer is not None:
         heard = customer_heard(ctx.customer, cuts)
-    reduced = dataclasses.replace(context_reduced(ctx, cuts), customer=None)
-    return (*dataclasses.astuple(reduced)[:-1], heard)
+    return (*_facts(context_reduced(ctx, cuts)), heard)
+
+
+# Every fact of a context but the customer's message (a field added later is in the key too).
+_facts = operator.attrgetter(
+    *(f.name for f in dataclasses.fields(CoachContext) if f.name != "customer")
+)
