@@ -159,10 +159,20 @@ def _unchanged(fact: ConversationFact, new: Facts) -> bool:
     )
 
 
+def _last_event(conversation: int) -> int | None:
+    """The conversation's newest event: what its facts were counted from."""
+    return Event.objects.filter(conversation_id=conversation).aggregate(last=Max("pk"))["last"]
+
+
 def conversations_refresh(*, conversation_ids: Iterable[int]) -> int:
     """Bring these conversations' facts up to date (one short transaction each)."""
     done = 0
     for pk in sorted(set(conversation_ids)):
+        # Counted before the transaction: on SQLite every transaction holds the one write lock
+        # from its start (IMMEDIATE), and counting a conversation takes milliseconds the web
+        # requests would wait. Under the lock only a new event since then means counting again.
+        seen = _last_event(pk)
+        computed = list(facts_for([pk]))
         with transaction.atomic():
             # A fact with an empty key is the placeholder `_locked` made: nothing counted yet.
             fact = _locked(
@@ -170,7 +180,8 @@ def conversations_refresh(*, conversation_ids: Iterable[int]) -> int:
                 {"conversation_id": pk},
                 ConversationFact(conversation_id=pk, key=[], contribution={}),
             )
-            computed = list(facts_for([pk]))
+            if _last_event(pk) != seen:
+                computed = list(facts_for([pk]))
             old_key = tuple(fact.key) if fact.key else None
             if not computed:  # the conversation is gone: take its counts away
                 if old_key is not None:
