@@ -14,6 +14,7 @@ from caredesk.conversations import search
 from caredesk.conversations.models import Conversation, Direction, Message
 from caredesk.conversations.search import SECTION_LIMIT, conversations_newest, desk_search
 from caredesk.conversations.search_index import SEARCH_TRIGGERS, search_index_rebuild
+from caredesk.conversations.services import customer_message_add
 from caredesk.conversations.tests.factories import make_conversation
 from caredesk.customers.tests.factories import CustomerFactory
 from caredesk.people.models import Agent, Team
@@ -208,3 +209,56 @@ def test_a_word_found_nowhere_ends_the_page_search_at_once(
     assert found == []
     if connection.vendor == "sqlite":
         assert len(queries.captured_queries) == 4
+
+
+def test_two_common_words_in_different_messages_newest_first(
+    team: Team, other_team: Team, agent: Agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both words in most conversations, each in its own message: the page lists the newest
+    conversations holding both, newest first, only those the agent may open, across windows;
+    a message written after the rest (the index already holding the conversation) counts at once,
+    under the conversation's own place in the order, not as a newer one."""
+    monkeypatch.setattr(search, "_FIRST_WINDOW", 3)
+    both, order_only = [], []
+    for i in range(12):
+        c = make_conversation(team=team, subject=f"Order {i}", text="Where is my order?")
+        if i % 3:
+            customer_message_add(conversation=c, text="The delivery never came.", author=None)
+            both.append(c)
+        else:
+            order_only.append(c)
+        theirs = make_conversation(team=other_team, subject="Order", text="Delivery late")
+    late = order_only[1]
+    customer_message_add(conversation=late, text="Any delivery news?", author=None)
+    newest = sorted([*both, late], key=lambda c: c.pk, reverse=True)
+    visible = Conversation.objects.filter(team=team)
+    found = conversations_newest(visible, ["order", "delivery"], include_notes=True, limit=5)
+    assert _ids(found) == _ids(newest[:5])
+    every = conversations_newest(visible, ["order", "deliv"], include_notes=True, limit=100)
+    assert _ids(every) == _ids(newest)  # the last word a prefix
+    section = next(
+        s for s in desk_search(user=agent.user, query="order delivery") if s.kind == "conversations"
+    )
+    assert [h.url for h in section.hits] == [c.get_absolute_url() for c in newest]
+    assert theirs.get_absolute_url() not in {h.url for h in section.hits}
+    assert not section.more
+
+
+def test_an_agent_finds_customers_of_conversations_they_may_open_once_each(
+    team: Team, other_team: Team, agent: Agent
+) -> None:
+    """Who may see a customer is asked of each matching customer: one with conversations in
+    both teams is found once, one with only an unteamed conversation too, one with only another
+    team's conversation not; a customer with no conversation at all is nobody's to look up."""
+    both = CustomerFactory(name="Lindqvist Anna")
+    make_conversation(customer=both, team=team)
+    make_conversation(customer=both, team=other_team)
+    unteamed = CustomerFactory(name="Lindqvist Bo")
+    make_conversation(customer=unteamed, team=None)
+    theirs = CustomerFactory(name="Lindqvist Cai")
+    make_conversation(customer=theirs, team=other_team)
+    CustomerFactory(name="Lindqvist Dag")
+    assert list(search.customers_matching(agent.user, "lindq").order_by("name")) == [both, unteamed]
+    outsider = AgentFactory(teams=[other_team])
+    found = search.customers_matching(outsider.user, "lindqvist").order_by("name")
+    assert list(found) == [both, unteamed, theirs]
