@@ -13,7 +13,7 @@ from typing import Any
 from caredesk.empathy.coaching import text as textmod
 from caredesk.empathy.coaching.context import CoachContext
 from caredesk.empathy.coaching.findings import Finding
-from caredesk.empathy.coaching.learned import default_model
+from caredesk.empathy.coaching.learned import LearnedModel, default_model
 from caredesk.empathy.coaching.rules import Rule, RuleSet, default_rules
 
 _TOKEN_RE = re.compile(r"[a-z]+")
@@ -64,10 +64,46 @@ def coach(
             found.append(finding)
     model = default_model() if learned and audience == "reply" else None
     if model is not None and doc.text.strip():
+        scored = model.scores(doc.text, ctx, ruleset)
+        logits = scored[0]
+        if model.vetoes and ctx.customer is not None:
+            # the context checks, judged only having read the customer's message: a rule's
+            # finding goes when the piece is confidently there or not owed, one is added when
+            # it is confidently owed and absent
+            vetoed = model.vetoed(logits)
+            found = [f for f in found if f.kind != "add" or f.category not in vetoed]
+            found.extend(_learned_missing(model, logits, found, ruleset, doc, ctx))
         # a rule that saw the words and excused them (help follows) is not overruled either
         skip = {f.category for f in found} | doc.excused
-        found.extend(model.findings(doc.text, ctx, skip, doc.sentences))
+        found.extend(model.findings(doc.text, ctx, skip, doc.sentences, scored))
     return _dedupe(found)
+
+
+def _learned_missing(
+    model: LearnedModel,
+    logits: Any,
+    found: list[Finding],
+    ruleset: RuleSet,
+    doc: _Draft,
+    ctx: CoachContext,
+) -> list[Finding]:
+    """A context check the rules missed but the model is confident is owed and absent, written
+    with its rule's insertion point and rewrites (the situation's, where one is known)."""
+    out: list[Finding] = []
+    for category in model.added(logits, {f.category for f in found}):
+        rule = next((r for r in ruleset.missing if r.category == category), None)
+        if rule is None or "reply" not in rule.audience:
+            continue
+        key = _owed(rule, ctx, ruleset) or (
+            (ctx.emotion or "default",) if rule.when in ("upset", "negative") else ("our_failure",)
+        )
+        rewrites = _missing_rewrites(rule, key) or next(iter(rule.rewrites_by.values()), ())
+        if not rewrites:
+            continue
+        at = doc.start if rule.insert == "start" else textmod.body_end(doc.text)
+        reason = model.reasons.get(category) or rule.reason.replace("{situations}", "")
+        out.append(Finding(at, at, category, reason, rewrites, f"learned.{category}", kind="add"))
+    return out
 
 
 def _owed(rule: Rule, ctx: CoachContext, ruleset: RuleSet) -> tuple[str, ...] | None:
@@ -411,9 +447,14 @@ def _dedupe(found: list[Finding]) -> list[Finding]:
     found.sort(key=lambda f: (f.start, -f.end, f.category))
     kept: list[Finding] = []
     reach: dict[str, int] = {}
+    added: set[tuple[str, int]] = set()  # two rules owing the same sentence at one place: one
     for finding in found:
         if finding.kind == "replace" and finding.start < reach.get(finding.category, -1):
             continue
+        if finding.kind == "add":
+            if (finding.category, finding.start) in added:
+                continue
+            added.add((finding.category, finding.start))
         kept.append(finding)
         if finding.kind == "replace":
             reach[finding.category] = max(reach.get(finding.category, -1), finding.end)

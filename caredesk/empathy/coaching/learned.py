@@ -10,10 +10,18 @@ It stays explainable and modest: it only adds a finding where the rules found no
 category and its probability passes a threshold chosen by cross-validation to keep false flags
 rare; the finding's span is the run of words whose weights drove the score (widened to their
 clause so a rewrite replaces whole words), with the category's reason and rewrites.
+
+The context checks (``no_apology``, ``no_thanks``, ``no_next_step``, ``no_acknowledgment``) are
+the rules' largest source of false flags, so the same weights also hold a *gate* per check: the
+model reads what is present in the reply and what the customer's message calls for (only through
+the rules' own customer patterns, so a memo keyed on what the rules hear stays exact) and a rule's
+finding is dropped when the model is confident the piece is not owed or is there, and added when
+it is confident the piece is owed and missing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -29,17 +37,50 @@ import numpy as np
 from caredesk.empathy.coaching import text as textmod
 from caredesk.empathy.coaching.context import CoachContext
 from caredesk.empathy.coaching.findings import Finding
+from caredesk.empathy.coaching.rules import RuleSet, default_rules
 
 WEIGHTS = Path(__file__).with_name("learned.npz")
 META = Path(__file__).with_name("learned.json")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 #: A customer message this long (in words) describes a problem at some length.
 LONG_CUSTOMER_WORDS = 25
+#: Where a sentence (or a line) ends, for the sentence-level view.
+_SENTENCE_END_RE = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n")
+#: Character n-grams of this length inside each word ("<failed>" -> "<fai", "fail", ...): they
+#: carry a word's stem to its other forms, which a writer who never saw the training rows uses.
+CHAR_N = 4
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """Lower-case words of ``text`` (a prepared draft) with their offsets."""
     return [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(text.lower())]
+
+
+def char_grams(words: list[str]) -> list[str]:
+    """Each word's character 4-grams, with "<" and ">" marking its edges ("#fail")."""
+    out: list[str] = []
+    for word in words:
+        padded = f"<{word}>"
+        out += ["#" + padded[i : i + CHAR_N] for i in range(len(padded) - CHAR_N + 1)]
+    return out
+
+
+def sentence_grams(text: str, chars: bool = True) -> list[tuple[int, int, list[str]]]:
+    """Each sentence (or line) of a prepared text with its offsets and its word 1-2-grams and
+    character 4-grams: the sentence-level view, where one careless sentence is not diluted by
+    the caring ones around it."""
+    lower = text.lower()
+    out: list[tuple[int, int, list[str]]] = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END_RE.finditer(lower)] + [len(lower)]:
+        words = _WORD_RE.findall(lower, start, end)
+        if words:
+            grams = words + [a + " " + b for a, b in pairwise(words)]
+            if chars:
+                grams += char_grams(words)
+            out.append((start, end, grams))
+        start = end
+    return out
 
 
 def context_features(ctx: CoachContext) -> list[str]:
@@ -53,6 +94,23 @@ def context_features(ctx: CoachContext) -> list[str]:
         out.append("c:upset")
     if ctx.customer_words is not None:
         out.append("c:long" if ctx.customer_words >= LONG_CUSTOMER_WORDS else "c:short")
+    return out
+
+
+def customer_facts(ctx: CoachContext, rules: RuleSet | None = None) -> list[str]:
+    """What the rules' customer patterns hear in the customer's message (a favour done, our
+    failure reported, a plain question asked): the gates' view of whether a piece is owed."""
+    said = ctx.customer
+    if said is None:
+        return []
+    ruleset = rules if rules is not None else default_rules()
+    out: list[str] = []
+    for rule in ruleset.missing:
+        if rule.customer_says is not None and rule.customer_says.search(said):
+            out.append(f"c:says:{rule.id}")
+        if rule.unless_customer is not None and rule.unless_customer.search(said):
+            out.append(f"c:unless:{rule.id}")
+        out += [f"c:sit:{k}" for k, p in rule.situations_from_customer.items() if p.search(said)]
     return out
 
 
@@ -72,9 +130,19 @@ def word_grams(text: str) -> list[str]:
     return words + [a + " " + b for a, b in pairwise(words)]
 
 
-def feature_names(draft: str, ctx: CoachContext) -> list[str]:
-    """The feature strings of one reply, as training sees them (one per occurrence)."""
-    return word_grams(textmod.prepare(draft)) + context_features(ctx)
+def feature_names(
+    draft: str, ctx: CoachContext, rules: RuleSet | None = None, *, chars: bool = False
+) -> list[str]:
+    """The feature strings of one reply as a whole, as the gates see them."""
+    sentences = sentence_grams(textmod.prepare(draft), chars)
+    grams = [g for _, _, names in sentences for g in names]
+    return grams + context_features(ctx) + customer_facts(ctx, rules)
+
+
+def sentence_names(draft: str, ctx: CoachContext, *, chars: bool = False) -> list[list[str]]:
+    """The feature strings of each sentence, as the phrase-bound categories see them."""
+    extra = context_features(ctx)
+    return [names + extra for _, _, names in sentence_grams(textmod.prepare(draft), chars)]
 
 
 @dataclass(frozen=True)
@@ -89,6 +157,10 @@ class LearnedModel:
     reasons: dict[str, str]
     rewrites: dict[str, tuple[str, ...]]
     meta: dict[str, Any]
+    #: Context checks the model gates: category -> probability under which a rule's finding is
+    #: dropped (the piece is there or not owed). Their ``thresholds`` entry is the probability
+    #: from which the model adds the finding the rule missed.
+    vetoes: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def logit_thresholds(self) -> np.ndarray:
@@ -103,11 +175,66 @@ class LearnedModel:
     def probabilities(self, draft: str, context: Any = None) -> dict[str, float]:
         """Each category's probability for a reply (for evaluation and tests)."""
         ctx = CoachContext.coerce(context)
-        ids = self._ids(feature_names(draft, ctx))
-        logits = self.bias + self.weights[ids].sum(axis=0)
+        logits = self.logits(textmod.prepare(draft), ctx)
         return {
             c: 1 / (1 + math.exp(-float(v))) for c, v in zip(self.categories, logits, strict=True)
         }
+
+    def logits(self, text: str, ctx: CoachContext, rules: RuleSet | None = None) -> np.ndarray:
+        """Every category's logit for a prepared draft ``text``."""
+        return self.scores(text, ctx, rules)[0]
+
+    @cached_property
+    def per_sentence(self) -> list[int]:
+        """The columns scored sentence by sentence (the phrase-bound categories)."""
+        wanted = set(self.meta.get("sentence_level", ()))
+        return [col for col, c in enumerate(self.categories) if c in wanted]
+
+    @cached_property
+    def _sentence_weights(self) -> np.ndarray:
+        return np.ascontiguousarray(self.weights[:, self.per_sentence])
+
+    def scores(
+        self, text: str, ctx: CoachContext, rules: RuleSet | None = None
+    ) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
+        """Each category's logit, and for the sentence-level ones the sentence that scored it.
+
+        The context checks read the whole reply (is an apology anywhere in it?); the phrase-bound
+        categories take their most careless sentence, so one such sentence among caring ones
+        still counts in full, and it is also the finding's place.
+        """
+        sentences = sentence_grams(text, bool(self.meta.get("char_grams")))
+        extra = context_features(ctx)
+        whole = [g for _, _, names in sentences for g in names] + extra
+        logits = np.asarray(
+            self.bias + self.weights[self._ids(whole + customer_facts(ctx, rules))].sum(axis=0)
+        )
+        cols = self.per_sentence
+        if not cols or not sentences:
+            return logits, {}
+        sub, extra_ids = self._sentence_weights, self._ids(extra)
+        per = np.array([sub[self._ids(names) + extra_ids].sum(axis=0) for _, _, names in sentences])
+        top = per.argmax(axis=0)
+        logits[cols] = self.bias[cols] + per.max(axis=0)
+        where = {col: sentences[top[j]][:2] for j, col in enumerate(cols)}
+        return logits, {col: (a, b) for col, (a, b) in where.items()}
+
+    def vetoed(self, logits: np.ndarray) -> set[str]:
+        """Context checks the model is confident are not owed (or already met) in this reply."""
+        out = set()
+        for category, cut in self.vetoes.items():
+            p = 1 / (1 + math.exp(-float(logits[self.categories.index(category)])))
+            if p < cut:
+                out.add(category)
+        return out
+
+    def added(self, logits: np.ndarray, skip: set[str]) -> list[str]:
+        """Context checks the model is confident are owed and missing, where no rule found them."""
+        return [
+            c
+            for col, c in enumerate(self.categories)
+            if c in self.vetoes and c not in skip and logits[col] >= self.cuts[col]
+        ]
 
     def _ids(self, names: Iterable[str]) -> list[int]:
         found = set(map(self.index.get, names))  # binary: each feature once
@@ -115,23 +242,30 @@ class LearnedModel:
         return list(found)  # type: ignore[arg-type]
 
     def findings(
-        self, text: str, ctx: CoachContext, skip: set[str], sentences: textmod.Sentences
+        self,
+        text: str,
+        ctx: CoachContext,
+        skip: set[str],
+        sentences: textmod.Sentences,
+        scored: tuple[np.ndarray, dict[int, tuple[int, int]]] | None = None,
     ) -> list[Finding]:
-        """Findings for a prepared draft ``text``, leaving out categories in ``skip``."""
-        ids = self._ids(word_grams(text) + context_features(ctx))
-        logits = self.bias + self.weights[ids].sum(axis=0)
+        """Phrase-bound findings for a prepared ``text``, leaving out categories in ``skip``."""
+        logits, where = scored if scored is not None else self.scores(text, ctx)
         fired = [
             (col, category)
             for col, category in enumerate(self.categories)
-            if category not in skip and logits[col] >= self.cuts[col]
+            if category not in skip
+            and category not in self.vetoes
+            and logits[col] >= self.cuts[col]
         ]
-        if not fired:
-            return []
-        words = tokens(text)  # offsets only when something fired: the common case stays cheap
-        located = [(self.index[n], a, b) for n, a, b in features(words) if n in self.index]
         out: list[Finding] = []
         for col, category in fired:
+            start, end = where.get(col, (0, len(text)))
+            words = [(w, a + start, b + start) for w, a, b in tokens(text[start:end])]
+            located = [(self.index[n], a, b) for n, a, b in features(words) if n in self.index]
             span = self._span(col, located, words, text, sentences)
+            if span is None and words:  # the sentence as a whole scored it
+                span = (words[0][1], words[-1][2])
             if span is not None:
                 reason, rewrites = self.reasons[category], self.rewrites[category]
                 out.append(
@@ -189,9 +323,10 @@ def load_model(weights_path: Path, meta_path: Path) -> LearnedModel:
         weights=weights,
         bias=bias,
         thresholds=np.array([meta["thresholds"][c] for c in categories], dtype=np.float64),
-        reasons={c: meta["reasons"][c] for c in categories},
-        rewrites={c: tuple(meta["rewrites"][c]) for c in categories},
+        reasons={c: meta["reasons"].get(c, "") for c in categories},
+        rewrites={c: tuple(meta["rewrites"].get(c, ())) for c in categories},
         meta=meta,
+        vetoes={c: float(v) for c, v in meta.get("vetoes", {}).items()},
     )
 
 
@@ -209,5 +344,6 @@ def save_model(model: LearnedModel, weights_path: Path, meta_path: Path) -> None
         c: round(float(t), 4) for c, t in zip(model.categories, model.thresholds, strict=True)
     }
     meta["reasons"] = model.reasons
+    meta["vetoes"] = {c: round(float(v), 4) for c, v in model.vetoes.items()}
     meta["rewrites"] = {c: list(r) for c, r in model.rewrites.items()}
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from caredesk.empathy.coaching import apply_rewrite, coach, combine, train
+from caredesk.empathy.coaching import text as textmod
+from caredesk.empathy.coaching.context import CoachContext
 from caredesk.empathy.coaching.learned import (
     META,
     WEIGHTS,
     LearnedModel,
+    char_grams,
     default_model,
     load_model,
+    sentence_grams,
 )
 
 UPSET = {"reading": {"emotion": "anger", "polarity": "negative", "intensity": 0.8}}
@@ -108,3 +113,71 @@ def test_training_reproduces_the_shipped_figures() -> None:
         again = figures["training_fit"][source]
         assert again["recall"] == pytest.approx(fig["recall"], abs=0.02), source
         assert again["false_flags"] == pytest.approx(fig["false_flags"], abs=0.02), source
+
+
+def test_sentences_carry_word_and_character_grams_with_their_offsets() -> None:
+    text = "Thanks for writing. You failed to pay!\nLine two"
+    spans = [(a, b) for a, b, _ in sentence_grams(text)]
+    assert [text[a:b].strip() for a, b in spans] == [
+        "Thanks for writing.",
+        "You failed to pay!",
+        "Line two",
+    ]
+    names = sentence_grams(text)[1][2]
+    assert "failed" in names and "you failed" in names
+    assert "#fail" in names and "#<you" in names  # the stem carries over to "failure", "fails"
+    assert "writing you" not in [g for _, _, n in sentence_grams(text) for g in n]
+    assert char_grams(["ok"]) == ["#<ok>"]
+
+
+def _toy_model(sentence_level: tuple[str, ...]) -> LearnedModel:
+    """One word, "whatever", that reads as indifference; nothing else weighs anything."""
+    index = {"whatever": 0, "help": 1}
+    weights = np.array([[6.0], [-1.0]])
+    return LearnedModel(
+        categories=("indifference",),
+        index=index,
+        weights=weights,
+        bias=np.array([-3.0]),
+        thresholds=np.array([0.9]),
+        reasons={"indifference": "reads as indifference"},
+        rewrites={"indifference": ("I'll sort this out.",)},
+        meta={"sentence_level": list(sentence_level)},
+    )
+
+
+def test_sentence_level_scores_the_most_careless_sentence_and_points_at_it() -> None:
+    text = "I can help with that. I'll help today. Whatever, the form is online. Help is here."
+    ctx = CoachContext()
+    sentences = textmod.Sentences(text)
+    whole = _toy_model(())
+    per_sentence = _toy_model(("indifference",))
+    # over the whole reply the caring words dilute the one careless sentence...
+    assert not whole.findings(text, ctx, set(), sentences)
+    # ...a sentence at a time it counts in full, and the finding sits in that sentence
+    (finding,) = per_sentence.findings(text, ctx, set(), sentences)
+    assert text[finding.start : finding.end].startswith("Whatever")
+    assert finding.end <= text.index(" Help is here")
+
+
+def test_the_gates_judge_context_checks_only_with_the_customers_message() -> None:
+    model = _model()
+    assert set(model.vetoes) == set(train.GATES)
+    draft = "Your replacement card is on its way and should arrive within five working days."
+    bare = {"reading": {"emotion": "anger", "polarity": "negative", "intensity": 0.8}}
+    # without the customer's message nothing learned touches the context checks
+    assert [f.rule for f in coach(draft, bare) if f.kind == "add"] == [
+        f.rule for f in coach(draft, bare, learned=False) if f.kind == "add"
+    ]
+
+
+def test_a_gate_drops_a_next_step_the_answer_already_gives() -> None:
+    """A question about where a parcel is, answered with where it is: the rule wants an owner
+    and a next step, the gate reads that the answer is the next step and drops the finding."""
+    draft = (
+        "The parcel was delivered to your neighbour at number 12, who signed for it at 2pm today."
+    )
+    context = {"customer": "My parcel says delivered but I don't have it."}
+    assert "no_next_step" in {f.category for f in coach(draft, context, learned=False)}
+    assert "no_next_step" not in {f.category for f in coach(draft, context)}
+    assert _model().probabilities(draft, context)["no_next_step"] < _model().vetoes["no_next_step"]
