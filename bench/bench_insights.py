@@ -4,6 +4,8 @@
     .venv/bin/python bench/bench_insights.py --size 100000 --reps 20
     .venv/bin/python bench/bench_insights.py --postgres             # a throwaway PostgreSQL
     .venv/bin/python bench/bench_insights.py --reuse /tmp/caredesk-insights-XXXX
+    .venv/bin/python bench/bench_insights.py --postgres --keep --size 1000000  # server left up
+    .venv/bin/python bench/bench_insights.py --reuse DIR --database-url URL    # ...and reused
 
 A desk is generated with the demo's bulk path (`demo_seed(fast=True)`, which ends with the
 rollup rebuild); the rebuild is then timed once more on its own (`caredesk insights rebuild`'s
@@ -12,7 +14,9 @@ and a year by month), `/api/metrics` (30 days, and a year by week), the review o
 quarter, and correlations over 90 days; median and 90th percentile of `--reps` requests each.
 Issue 10's target: dashboard under 250 ms median on SQLite. The issue asks for 1,000,000
 conversations: the bulk path makes about that many in ~15 minutes, so pass --size 1000000 when
-the machine can spare it; the default is a size that runs in a few minutes.
+the machine can spare it; the default is a size that runs in a few minutes. A desk is made once:
+`--reuse` a SQLite data folder, or `--keep` the PostgreSQL server (its URL is printed) and pass
+it back with `--database-url`; a database that already holds the demo is never generated again.
 """
 
 from __future__ import annotations
@@ -20,16 +24,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchkit import ROOT, pct, throwaway_postgres
+from benchkit import ROOT, free_port, pct, throwaway_postgres
 
 
 def _setup(data_dir: Path, database_url: str | None) -> None:
@@ -58,9 +63,12 @@ def _timings(fn: Callable[[], Any], reps: int) -> list[float]:
 def _generate(size: int, seed: int) -> None:
     from django.core.management import call_command
 
-    from caredesk.demo.generator import demo_seed
+    from caredesk.demo.generator import demo_exists, demo_seed
 
     call_command("migrate", verbosity=0)
+    if demo_exists():
+        print("The desk is there already: not generated again")
+        return
     started = time.perf_counter()
     summary = demo_seed(size=size, seed=seed, fast=True)
     seconds = time.perf_counter() - started
@@ -116,12 +124,27 @@ def _bench(reps: int) -> None:
 
 
 @contextmanager
-def _database(postgres: bool) -> Iterator[str | None]:
-    if not postgres:
-        yield None
-        return
-    with throwaway_postgres("caredesk-insights-pg-") as url:
+def _database(postgres: bool, keep: bool, url: str | None) -> Iterator[str | None]:
+    """The database to bench on: a given URL, SQLite (None), a throwaway PostgreSQL, or one
+    left running after (`keep`: a 1,000,000-conversation desk is worth making once)."""
+    if url or not postgres:
         yield url
+        return
+    if not keep:
+        with throwaway_postgres("caredesk-insights-pg-") as made:
+            yield made
+        return
+    pgdir = Path(tempfile.mkdtemp(prefix="caredesk-insights-pg-"))
+    port = free_port()
+    subprocess.run(["scripts/postgres.sh", "start", str(pgdir), str(port)], cwd=ROOT, check=True)
+    server = f"postgres://postgres@127.0.0.1:{port}"
+    subprocess.run(
+        ["psql", "-q", f"{server}/postgres", "-c", "CREATE DATABASE caredesk"], check=True
+    )
+    print(
+        f"PostgreSQL kept: --database-url {server}/caredesk; stop: scripts/postgres.sh stop {pgdir}"
+    )
+    yield f"{server}/caredesk"
 
 
 def main() -> int:
@@ -130,14 +153,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
-    parser.add_argument("--reuse", type=Path, help="a SQLite data folder made by an earlier run")
+    parser.add_argument("--reuse", type=Path, help="the data folder of an earlier run")
+    parser.add_argument("--keep", action="store_true", help="leave the PostgreSQL server up")
+    parser.add_argument("--database-url", help="a kept PostgreSQL (printed by --keep)")
     args = parser.parse_args()
     data_dir = args.reuse or Path(tempfile.mkdtemp(prefix="caredesk-insights-"))
     print(f"Data folder: {data_dir}")
-    with _database(args.postgres) if not args.reuse else nullcontext(None) as url:
+    with _database(args.postgres, args.keep, args.database_url) as url:
         _setup(data_dir, url)
-        if args.reuse is None:
-            _generate(args.size, args.seed)
+        _generate(args.size, args.seed)
         _bench(args.reps)
     return 0
 

@@ -2,7 +2,9 @@
 
 Each conversation's contribution (`insights/facts.py`, a pure function of its events) is kept in
 `ConversationFact`; a refresh takes the old contribution off the rollup rows and adds the new one
-in one short transaction, so the rollups are always the sum of the facts. The rebuild computes
+in one short transaction, so the rollups are always the sum of the facts. It works by batch: a
+batch is counted outside the transaction with one query per table, and the transaction checks
+the batch's newest events in one query and writes each changed rollup row once. The rebuild computes
 every contribution with the same loader and the same function, in batches, and writes the sums:
 the property test checks the two paths give equal rows.
 
@@ -22,8 +24,8 @@ left (a drain killed half-way) and refreshes the conversations of every event af
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -31,7 +33,7 @@ from django.db.models import F, Max, Q
 
 from caredesk.conversations.models import NOT_DONE_STATUSES, Conversation, Event, EventKind
 from caredesk.insights.facts import RETURN_WINDOW, Contribution, parse_day
-from caredesk.insights.inputs import Coaching, Facts, Key, facts_for
+from caredesk.insights.inputs import TOTALS, Coaching, Facts, Key, facts_for
 from caredesk.insights.metrics import duration_bucket
 from caredesk.insights.models import (
     COUNTERS,
@@ -50,6 +52,7 @@ from caredesk.insights.models import (
 
 STATE = "events"
 BATCH = 2000
+REFRESH_BATCH = 200  # conversations per refresh transaction: short, yet one query per table
 REBUILD_BEHIND = 100_000  # events: further behind, the sweep rebuilds rather than catch up
 M = TypeVar("M", bound=models.Model)
 
@@ -57,18 +60,29 @@ M = TypeVar("M", bound=models.Model)
 # -- the incremental path ---------------------------------------------------------------------
 
 
-def _row_apply(row: RollupSums, add: dict[str, Any], remove: dict[str, Any]) -> None:
+Deltas = dict[str, int]  # column -> how much it moves
+Changes = dict[tuple[int, str, tuple[Any, ...]], Deltas]  # (table, day, key) -> its columns
+
+
+def _column_deltas(into: Deltas, add: dict[str, Any], remove: dict[str, Any]) -> None:
     """Counters move by the difference; each duration's seconds move one count in its bucket."""
     for name in COUNTERS:
         delta = add.get(name, 0) - remove.get(name, 0)
         if delta:
-            setattr(row, name, getattr(row, name) + delta)
+            into[name] = into.get(name, 0) + delta
     for name in DURATIONS:
         columns = HISTOGRAMS[name]
         for sign, values in ((-1, remove.get(name, ())), (1, add.get(name, ()))):
             for seconds in values:
                 column = columns[duration_bucket(seconds)]
-                setattr(row, column, getattr(row, column) + sign)
+                into[column] = into.get(column, 0) + sign
+
+
+def _row_apply(row: RollupSums, add: dict[str, Any], remove: dict[str, Any]) -> None:
+    deltas: Deltas = {}
+    _column_deltas(deltas, add, remove)
+    for column, delta in deltas.items():
+        setattr(row, column, getattr(row, column) + delta)
 
 
 def _is_empty(row: RollupSums) -> bool:
@@ -83,36 +97,36 @@ TABLES: tuple[tuple[type[RollupRow], tuple[str, ...]], ...] = (
 )
 
 
-def _move(old_key: Key | None, old: Contribution, new_key: Key, new: Contribution) -> None:
-    """Take `old` off the rows of `old_key` and add `new` to those of `new_key` (locked), in
-    every rollup table."""
-    for model, fields in TABLES:
+def _move(
+    changes: Changes, old_key: Key | None, old: Contribution, new_key: Key, new: Contribution
+) -> None:
+    """Add to `changes` taking `old` off the rows of `old_key` and adding `new` to those of
+    `new_key`, in every rollup table (summed over a batch: a row is written once)."""
+    for table, (_, fields) in enumerate(TABLES):
         width = len(fields)
-        changes: dict[tuple[str, tuple[Any, ...]], tuple[dict[str, Any], dict[str, Any]]] = {}
         if old_key is not None:
             for day, counts in old.items():
-                changes[(day, old_key[:width])] = ({}, counts)
+                _column_deltas(changes.setdefault((table, day, old_key[:width]), {}), {}, counts)
         for day, counts in new.items():
-            _, remove = changes.get((day, new_key[:width]), ({}, {}))
-            changes[(day, new_key[:width])] = (counts, remove)
-        for (day, key), (add, remove) in sorted(changes.items()):
-            if add != remove:
-                _row_change(model, parse_day(day), dict(zip(fields, key, strict=True)), add, remove)
+            _column_deltas(changes.setdefault((table, day, new_key[:width]), {}), counts, {})
 
 
-def _row_change(
-    model: type[RollupRow],
-    day: date,
-    key: dict[str, Any],
-    add: dict[str, Any],
-    remove: dict[str, Any],
-) -> None:
-    row = _locked(model, {"day": day, **key}, model(day=day, **key))
-    _row_apply(row, add, remove)
-    if _is_empty(row):
-        row.delete()
-    else:
-        row.save()
+def _rows_write(changes: Changes) -> None:
+    """Each changed rollup row, locked in (table, day, key) order: every refresh locks rows in
+    the same order, so two workers wait for each other rather than deadlock."""
+    for (table, day, key), deltas in sorted(changes.items()):
+        moved = {column: delta for column, delta in deltas.items() if delta}
+        if not moved:
+            continue
+        model, fields = TABLES[table]
+        lookup = {"day": parse_day(day), **dict(zip(fields, key, strict=True))}
+        row = _locked(model, lookup, model(**lookup))
+        for column, delta in moved.items():
+            setattr(row, column, getattr(row, column) + delta)
+        if _is_empty(row):
+            row.delete()
+        else:
+            row.save(update_fields=list(moved))
 
 
 def _locked(model: type[M], lookup: dict[str, Any], empty: M) -> M:
@@ -129,15 +143,20 @@ def _locked(model: type[M], lookup: dict[str, Any], empty: M) -> M:
         model._default_manager.bulk_create([empty], ignore_conflicts=True)
 
 
-def _coach_move(old: Coaching, new: Coaching) -> None:
-    """Take a conversation's old coaching counts off `CoachDay` and add the new (locked rows,
-    in key order, after the rollup rows: every refresh locks in the same order)."""
-    changes: dict[tuple[str, int, str], int] = defaultdict(int)
+CoachChanges = dict[tuple[str, int, str], int]  # (day, author, category) -> replies
+
+
+def _coach_move(changes: CoachChanges, old: Coaching, new: Coaching) -> None:
     for sign, coaching in ((-1, old), (1, new)):
         for day, authors in coaching.items():
             for author, categories in authors.items():
                 for category, n in categories.items():
                     changes[(day, int(author), category)] += sign * n
+
+
+def _coach_write(changes: CoachChanges) -> None:
+    """The coaching counts moved on `CoachDay` (locked rows, in key order, after the rollup
+    rows: every refresh locks in the same order)."""
     for (day, author_id, category), delta in sorted(changes.items()):
         if not delta:
             continue
@@ -159,69 +178,105 @@ def _unchanged(fact: ConversationFact, new: Facts) -> bool:
     )
 
 
-def _last_event(conversation: int) -> int | None:
-    """The conversation's newest event: what its facts were counted from."""
-    return Event.objects.filter(conversation_id=conversation).aggregate(last=Max("pk"))["last"]
+def _last_events(ids: Sequence[int]) -> dict[int, int]:
+    """Each conversation's newest event (one query): what its facts were counted from."""
+    rows = (
+        Event.objects.filter(conversation_id__in=ids)
+        .order_by()
+        .values("conversation_id")
+        .annotate(last=Max("pk"))
+        .values_list("conversation_id", "last")
+    )
+    return dict(rows)
 
 
-def conversations_refresh(*, conversation_ids: Iterable[int]) -> int:
-    """Bring these conversations' facts up to date (one short transaction each)."""
-    done = 0
-    for pk in sorted(set(conversation_ids)):
-        # Counted before the transaction: on SQLite every transaction holds the one write lock
-        # from its start (IMMEDIATE), and counting a conversation takes milliseconds the web
-        # requests would wait. Under the lock only a new event since then means counting again.
-        seen = _last_event(pk)
-        computed = list(facts_for([pk]))
-        with transaction.atomic():
-            # A fact with an empty key is the placeholder `_locked` made: nothing counted yet.
-            fact = _locked(
-                ConversationFact,
-                {"conversation_id": pk},
-                ConversationFact(conversation_id=pk, key=[], contribution={}),
-            )
-            if _last_event(pk) != seen:
-                computed = list(facts_for([pk]))
+def _facts_locked(ids: Sequence[int]) -> dict[int, ConversationFact]:
+    """The facts of these conversations, locked in id order; a missing one is inserted first
+    as a placeholder (an empty key: nothing counted yet), a conflict ignored, as `_locked`."""
+    ConversationFact.objects.bulk_create(
+        [ConversationFact(conversation_id=pk, key=[], contribution={}) for pk in ids],
+        ignore_conflicts=True,
+    )
+    locked = ConversationFact.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {fact.pk: fact for fact in locked}
+
+
+FACT_FIELDS = ("key", "contribution", "coaching", *TOTALS)
+
+
+def conversations_refresh(*, conversation_ids: Iterable[int], batch: int = REFRESH_BATCH) -> int:
+    """Bring these conversations' facts up to date, a batch per transaction; returns how many
+    changed."""
+    ids = sorted(set(conversation_ids))
+    return sum(_refresh(ids[at : at + batch]) for at in range(0, len(ids), batch))
+
+
+def _refresh(ids: Sequence[int]) -> int:
+    """One batch: counted before the transaction, written in one short one.
+
+    On SQLite every transaction holds the one write lock from its start (IMMEDIATE), and
+    counting takes milliseconds the web requests would wait: the batch is counted first (a few
+    queries for all of it), and under the lock one query finds the conversations with an event
+    since; only those are counted again."""
+    seen = _last_events(ids)
+    computed = {facts.conversation: facts for facts in facts_for(ids)}
+    with transaction.atomic():
+        facts = _facts_locked(ids)
+        now = _last_events(ids)
+        moved = [pk for pk in ids if now.get(pk) != seen.get(pk)]
+        if moved:
+            for pk in moved:
+                computed.pop(pk, None)
+            computed.update((f.conversation, f) for f in facts_for(moved))
+        changes: Changes = {}
+        coach: CoachChanges = defaultdict(int)
+        changed: list[ConversationFact] = []
+        gone: list[int] = []
+        for pk in ids:
+            fact, new = facts[pk], computed.get(pk)
             old_key = tuple(fact.key) if fact.key else None
-            if not computed:  # the conversation is gone: take its counts away
+            if new is None:  # the conversation is gone: take its counts away
                 if old_key is not None:
-                    _move(old_key, fact.contribution, old_key, {})
-                _coach_move(fact.coaching, {})
-                fact.delete()
-                continue
-            new = computed[0]
-            if _unchanged(fact, new):
-                continue
-            _move(old_key, fact.contribution, new.key, new.contribution)
-            _coach_move(fact.coaching, new.coaching)
-            fact.key, fact.contribution, fact.coaching = (
-                list(new.key),
-                new.contribution,
-                new.coaching,
-            )
-            for name, value in new.totals.items():
-                setattr(fact, name, value)
-            fact.save()
-            done += 1
-    return done
+                    _move(changes, old_key, fact.contribution, old_key, {})
+                _coach_move(coach, fact.coaching, {})
+                gone.append(pk)
+            elif not _unchanged(fact, new):
+                _move(changes, old_key, fact.contribution, new.key, new.contribution)
+                _coach_move(coach, fact.coaching, new.coaching)
+                fact.key, fact.contribution, fact.coaching = (
+                    list(new.key),
+                    new.contribution,
+                    new.coaching,
+                )
+                for name, value in new.totals.items():
+                    setattr(fact, name, value)
+                changed.append(fact)
+        _rows_write(changes)
+        _coach_write(coach)
+        ConversationFact.objects.filter(pk__in=gone).delete()
+        ConversationFact.objects.bulk_update(changed, FACT_FIELDS)
+    return len(changed)
 
 
-def conversation_refresh_after_event(*, conversation: int, kind: str) -> int:
-    """After an event: this conversation, and when it is a new one, the customer's recent
-    resolved conversations (whether the customer came back after a bad experience)."""
-    ids = {conversation}
-    if kind == EventKind.CREATED:
-        row = Conversation.objects.filter(pk=conversation).values("customer_id", "created_at")
-        for found in row:
-            ids.update(
-                # Still open ones too: a thank-you reopened them, yet they count as resolved.
-                Conversation.objects.filter(
-                    Q(resolved_at__gte=found["created_at"] - RETURN_WINDOW)
-                    | Q(status__in=NOT_DONE_STATUSES),
-                    customer_id=found["customer_id"],
-                ).values_list("pk", flat=True)
-            )
-    return conversations_refresh(conversation_ids=ids)
+def _with_customers_recent(ids: Iterable[int], new: Sequence[int]) -> set[int]:
+    """These conversations, and for each new one the customer's recent resolved conversations
+    (whether the customer came back after a bad experience): two queries for a batch."""
+    out = set(ids)
+    since: dict[int, datetime] = {}
+    for customer, created in Conversation.objects.filter(pk__in=new).values_list(
+        "customer_id", "created_at"
+    ):
+        since[customer] = min(created - RETURN_WINDOW, since.get(customer, created))
+    if not since:
+        return out
+    # Still open ones too: a thank-you reopened them, yet they count as resolved.
+    for pk, customer, resolved_at, status in Conversation.objects.filter(
+        Q(resolved_at__gte=min(since.values())) | Q(status__in=NOT_DONE_STATUSES),
+        customer_id__in=since,
+    ).values_list("pk", "customer_id", "resolved_at", "status"):
+        if status in NOT_DONE_STATUSES or (resolved_at and resolved_at >= since[customer]):
+            out.add(pk)
+    return out
 
 
 # -- coalescing: events mark, one pending drain refreshes ------------------------------------
@@ -279,11 +334,14 @@ def dirty_drain(*, token: int = 0, batch: int = 500) -> int:
         )
         if not rows:
             return done
-        for pk, marks, customer_new in rows:
-            kind = EventKind.CREATED if customer_new else ""
-            conversation_refresh_after_event(conversation=pk, kind=kind)
-            DirtyConversation.objects.filter(pk=pk, marks=marks).delete()
-            done += 1
+        new = [pk for pk, _, customer_new in rows if customer_new]
+        conversations_refresh(conversation_ids=_with_customers_recent((r[0] for r in rows), new))
+        by_marks: dict[int, list[int]] = defaultdict(list)
+        for pk, marks, _ in rows:
+            by_marks[marks].append(pk)
+        for marks, pks in by_marks.items():  # a mark that moved meanwhile stays
+            DirtyConversation.objects.filter(pk__in=pks, marks=marks).delete()
+        done += len(rows)
         after = rows[-1][0]
 
 
