@@ -34,7 +34,13 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         digest = hashlib.sha256(token.encode()).hexdigest()
-        row = ApiToken.objects.select_related("user").filter(digest=digest).first()
+        # The caller's agent and customer rows come in the same query: every route asks which
+        # one the caller is (`agent_of`, `user.customer`), and each would be a query of its own.
+        row = (
+            ApiToken.objects.select_related("user__agent", "user__customer")
+            .filter(digest=digest)
+            .first()
+        )
         if row is None or not row.user.is_active:
             return None
         writes = request.method not in SAFE_METHODS and not self.reads_by_post

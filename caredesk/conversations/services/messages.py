@@ -4,6 +4,7 @@ before the transaction opens, so a slow engine never holds the write lock."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -184,19 +185,22 @@ def conversation_create(
     _check_attachments(attachments)
     found = reading.inbound_read_once(text, ahead)
     now = at or timezone.now()
+    conversation = lifecycle.conversation_new(
+        customer=customer,
+        subject=subject,
+        channel=channel,
+        team=team,
+        severity=severity,
+        at=now,
+    )
+    conversation.full_clean()  # its reads (the customer and team exist) before the write lock
+    # What the first reading changes goes in with the insert: one statement under the lock,
+    # not an insert and an update; the events are recorded once the conversation has its id.
+    plan = lifecycle.conversation_opened(conversation, actor=author, at=now, reading=found)
+    plan.apply()
     with transaction.atomic():
-        conversation = lifecycle.conversation_new(
-            customer=customer,
-            subject=subject,
-            channel=channel,
-            team=team,
-            severity=severity,
-            at=now,
-        )
-        conversation.full_clean()
         conversation.save()
-        plan = lifecycle.conversation_opened(conversation, actor=author, at=now, reading=found)
-        plan_record(plan)
+        plan_record(dataclasses.replace(plan, changes={}))
         reading.escalation_alert(plan)
         _inbound_add(
             conversation=conversation,
