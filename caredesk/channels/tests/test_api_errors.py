@@ -7,6 +7,7 @@ type and with a body that is not JSON, and (for agents' routes) as a customer.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -47,7 +48,9 @@ def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
     return error
 
 
+@functools.cache
 def openapi() -> dict[str, Any]:
+    """Read once: the parametrised tests below consult it hundreds of times (only to read)."""
     schema: dict[str, Any] = Client().get("/api/openapi.json").json()
     return schema
 
