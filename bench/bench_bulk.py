@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_bulk.py --size 100000
     .venv/bin/python bench/bench_bulk.py --size 2000 --profile   # where the time goes
     .venv/bin/python bench/bench_bulk.py --size 5000 --profile --stats /tmp/bulk.prof  # keep it
+    .venv/bin/python bench/bench_bulk.py --makers 0   # make and insert in one process
 
 A fresh SQLite database in a temporary folder is filled with `demo_seed(fast=True)`, the same
 path as `manage.py demo_seed --fast`. Printed: conversations per second (wall clock) and CPU
@@ -14,6 +15,10 @@ CPU seconds (which a busy shared machine does not inflate), and each phase's wal
 seconds: the rows made and inserted (SQLite: without triggers or secondary indexes,
 `demo/load.py`), the indexes and search index built after, the outreach sweep and rollups. A
 progress bar on stderr shows the process's memory as it goes: it should stay flat.
+With `--makers 2` (the default) the rows are made by two other processes while this one inserts
+them (`demo/process.py`); the CPU seconds printed are all processes' together, beside the
+makers' own and their largest peak memory. `--profile` profiles this process only (use
+`--makers 0` to see the making).
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--profile", action="store_true", help="print the 25 costliest calls")
     parser.add_argument("--stats", type=Path, help="with --profile: also save the stats here")
+    parser.add_argument("--makers", type=int, default=2, help="0: make the rows here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="caredesk-bulk-") as folder:
         _setup(Path(folder))
@@ -83,17 +89,28 @@ def main() -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
-        summary = demo_seed(size=args.size, seed=args.seed, fast=True, progress=_progress())
+        children = _children_cpu()
+        summary = demo_seed(
+            size=args.size,
+            seed=args.seed,
+            fast=True,
+            progress=_progress(),
+            makers=args.makers,
+        )
         if profiler is not None:
             profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        maker_cpu = _children_cpu() - children
+        cpu += maker_cpu
         print(summary)
         rate = args.size / wall
         projected = TARGET / rate
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        maker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(
-            f"\n{args.size:,} conversations: {wall:.1f} s wall, {cpu:.1f} s CPU, "
-            f"{rate:,.0f} conversations/s, peak memory {peak:,.0f} MiB"
+            f"\n{args.size:,} conversations: {wall:.1f} s wall, {cpu:.1f} s CPU "
+            f"(the makers {maker_cpu:.1f} s), {rate:,.0f} conversations/s, "
+            f"peak memory {peak:,.0f} MiB (a maker {maker_peak:,.0f} MiB)"
         )
         print(f"  {summary.rate_line().strip()}")
         size = sum(p.stat().st_size for p in Path(folder).rglob("*.sqlite3*")) / 2**20
@@ -108,6 +125,12 @@ def main() -> None:
             stats.sort_stats("tottime").print_stats(15)
             if args.stats is not None:
                 stats.dump_stats(args.stats)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (the makers)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 if __name__ == "__main__":

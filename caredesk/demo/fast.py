@@ -74,17 +74,28 @@ class FastWriter(Writer):
     """Collects rows in memory; `flush` writes them."""
 
     def __init__(
-        self, *, agents: list[Agent], teams: dict[str, Team], customers: list[Customer]
+        self,
+        *,
+        agents: list[Agent],
+        teams: dict[str, Team],
+        customers: list[Customer],
+        rules: RuleSet | None = None,
+        agent_teams: dict[int, list[Team]] | None = None,
+        first_ids: dict[type[Model], int] | None = None,
     ) -> None:
+        """`rules`, `agent_teams` and `first_ids` (each table's first free id) are what the
+        writer would read from the database; a maker process (`maker.py`) is handed them and
+        never reads it: its ids then run on from `first_ids` batch after batch."""
         super().__init__(agents=agents, teams=teams, customers=customers)
+        self._ids = dict(first_ids) if first_ids is not None else None
         self._readings: dict[str, Reading | None] = {}
         self._stored: dict[str, dict[str, Any] | None] = {}  # the same, as the JSON column holds
         self._stored_json: dict[str, Serialised | None] = {}  # ...and as its text
         self._coached: dict[tuple[str, Hashable], Serialised | None] = {}
         self._json: dict[str, Serialised] = {}  # one copy of each distinct findings' JSON
         self._heard: dict[str, tuple[bool, ...] | None] = {}  # by the customer's message
-        self._agent_teams = _agent_teams(agents)
-        self._rules = coaching.desk_rules()  # once, not once per reply
+        self._agent_teams = agent_teams if agent_teams is not None else agent_teams_of(agents)
+        self._rules = rules if rules is not None else coaching.desk_rules()  # once, not per reply
         self._cuts = coach_cuts(self._rules)
         self._order = 0
         self._reset()
@@ -110,11 +121,24 @@ class FastWriter(Writer):
         """Conversations and messages get their ids as they are made, as the services' rows
         do when saved (a merge's reason names the duplicate's id): from the table's highest at
         the batch's first row. Only one seed may write at a time."""
-        found = self._next_ids.get(model)
+        ids = self._ids if self._ids is not None else self._next_ids
+        found = ids.get(model)
         if found is None:
             found = self.tables[model].next_id()
-        self._next_ids[model] = found + 1
+        ids[model] = found + 1
         return found
+
+    def ids_from(self, first_ids: dict[type[Model], int]) -> None:
+        """The next batch's ids start here (a maker that plays every other batch)."""
+        self._ids = dict(first_ids)
+
+    def _first_ids(self, model: type[Model], count: int) -> int:
+        """The first of `count` consecutive ids for a batch's rows of `model`."""
+        if self._ids is None:
+            return self.tables[model].next_id() if count else 0
+        first = self._ids.get(model) or self.tables[model].next_id()
+        self._ids[model] = first + count
+        return first
 
     def _keep(self, plan: lifecycle.Plan) -> None:
         plan.apply()
@@ -376,9 +400,31 @@ class FastWriter(Writer):
         self.insert_seconds += time.perf_counter() - started
         self._reset()
 
+    def take(self) -> dict[type[Model], list[tuple[Any, ...]]]:
+        """The batch's rows as each table inserts them, for another process to insert
+        (`maker.py`); the writer starts the next batch."""
+        self._stage()
+        rows = {}
+        for model, table in self.tables.items():
+            rows[model], table.rows = table.rows, []
+        self._reset()
+        return rows
+
     def _insert(self) -> None:
+        self._stage()
+        for model, name in (
+            (Conversation, "conversations"),
+            (Message, "messages"),
+            (Event, "events"),
+            (Rating, "ratings"),
+        ):
+            self.counts[name] += self.tables[model].insert()
+        sequences_reset(self.tables.values())
+
+    def _stage(self) -> None:
+        """Every row of the batch, as values ready for its table's statement."""
         t = self.tables
-        first = t[Rating].next_id() if self.ratings else 0
+        first = self._first_ids(Rating, len(self.ratings))
         for pk, rating in enumerate(self.ratings, start=first):
             rating.pk = pk
         for c in self.conversations:
@@ -399,7 +445,7 @@ class FastWriter(Writer):
                     "findings": findings_json,
                 }
             )
-        first = t[Event].next_id() if self.events else 0
+        first = self._first_ids(Event, len(self.events))
         for pk, (c, e) in enumerate(self.events, start=first):
             t[Event].add(
                 {
@@ -416,14 +462,6 @@ class FastWriter(Writer):
             )
         for rating in self.ratings:
             t[Rating].add_instance(rating)
-        for model, name in (
-            (Conversation, "conversations"),
-            (Message, "messages"),
-            (Event, "events"),
-            (Rating, "ratings"),
-        ):
-            self.counts[name] += t[model].insert()
-        sequences_reset(t.values())
 
 
 def coach_cuts(rules: RuleSet) -> Cuts:
@@ -452,7 +490,7 @@ def coach_cuts(rules: RuleSet) -> Cuts:
     )
 
 
-def _agent_teams(agents: list[Agent]) -> dict[int, list[Team]]:
+def agent_teams_of(agents: list[Agent]) -> dict[int, list[Team]]:
     """Each agent's teams in the order the transfer rule picks from, in one query."""
     teams: dict[int, list[Team]] = {agent.pk: [] for agent in agents}
     through = Agent.teams.through.objects.filter(agent__in=agents).select_related("team")

@@ -14,20 +14,20 @@ import dataclasses
 import random
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Model, Q, QuerySet
 from django.utils import timezone
 
 from caredesk import jobs
 from caredesk.care.outreach_services import outreach_sweep
 from caredesk.care.services import sla_defaults_save
-from caredesk.conversations import reading
+from caredesk.conversations import coaching, reading
 from caredesk.conversations.models import (
     Attachment,
     Conversation,
@@ -35,16 +35,18 @@ from caredesk.conversations.models import (
     Event,
     Message,
     Rating,
-    Status,
 )
 from caredesk.customers.models import Customer, Identity, IdentityKind, Organisation
 from caredesk.demo import texts
 from caredesk.demo.articles import demo_articles_seed
-from caredesk.demo.fast import FastWriter
+from caredesk.demo.fast import agent_teams_of
 from caredesk.demo.load import bulk_load
+from caredesk.demo.maker import FAST_BATCH, Job, Rows, made, renumbered, stories
+from caredesk.demo.process import made_elsewhere
+from caredesk.demo.rows import Table, sequences_reset
 from caredesk.demo.slow import SlowWriter
-from caredesk.demo.steps import Create, CustomerWrites, Story
-from caredesk.demo.story import STATUS_WEIGHTS, Cast, CustomerSpec, Storyteller
+from caredesk.demo.steps import Story
+from caredesk.demo.story import Cast, CustomerSpec, Storyteller
 from caredesk.insights import rollup
 from caredesk.insights.tasks import rollup_event_task
 from caredesk.knowledge.models import Article
@@ -57,19 +59,9 @@ AGENT_EMAIL = f"agent@{DEMO_DOMAIN}"
 LEAD_EMAIL = f"lead@{DEMO_DOMAIN}"
 DEMO_LOGINS = (CUSTOMER_EMAIL, AGENT_EMAIL, LEAD_EMAIL)
 CUSTOMER_TLD = ".example"
-FAST_BATCH = 2_000
 # Messages the refine engine reads at once at seed time: larger batches are faster per message.
 REFINE_BATCH = 128
 TEXT_POOL = 6  # variants per kind of text in fast mode; each is read by the engine once
-# The demo customer's own conversations, so the portal shows every stage of a problem.
-DEMO_CUSTOMER_STORIES = (
-    Status.WAITING_ON_CUSTOMER,
-    Status.RESOLVED,
-    Status.CLOSED,
-    Status.WAITING_ON_US,
-    Status.NEW,
-    Status.CLOSED,
-)
 # Billing: the demo agent and two colleagues; Technical: the demo agent and three more.
 TEAM_MEMBERS = {texts.BILLING: (0, 1, 2), texts.TECHNICAL: (0, 3, 4, 5)}
 PRESENCES = (
@@ -299,31 +291,6 @@ def _customers(
     return customers, specs
 
 
-def _stories(
-    rng: random.Random, teller: Storyteller, specs: list[CustomerSpec], size: int
-) -> Iterator[list[Story]]:
-    """Yield groups of stories (a conversation and its merged duplicate stay together)."""
-    made = 0
-    weights = [1.0 + 4.0 * (rng.random() < 0.12) for _ in specs]  # a few frequent writers
-    weights[0] = 0.0  # the demo customer gets exactly their own stories
-    for own in DEMO_CUSTOMER_STORIES[: max(0, min(size, len(DEMO_CUSTOMER_STORIES)))]:
-        made += 1
-        yield teller.tell(customer=0, spec=specs[0], final=own)
-    statuses: list[str] = list(STATUS_WEIGHTS)
-    status_weights = list(STATUS_WEIGHTS.values())
-    while made < size:
-        customer = rng.choices(range(len(specs)), weights=weights)[0]
-        final = rng.choices(statuses, weights=status_weights)[0]
-        group = teller.tell(
-            customer=customer,
-            spec=specs[customer],
-            final=final,
-            duplicate=made + 2 <= size and rng.random() < 0.03,
-        )
-        made += len(group)
-        yield group
-
-
 def demo_seed(
     *,
     size: int = 300,
@@ -332,17 +299,15 @@ def demo_seed(
     fast: bool = False,
     reset: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    makers: int = 0,
+    batch: int = FAST_BATCH,
 ) -> DemoSummary:
-    """Fill the database with a believable desk; refuse if a demo is there unless `reset`."""
+    """Fill the database with a believable desk; refuse if a demo is there unless `reset`.
+    `fast` with `makers`: the rows are made by that many other processes while this one
+    inserts (`demo/process.py`), on SQLite only; the same rows either way."""
     if size < 1:
         raise ValueError("size must be at least 1")
-    if demo_exists():
-        if not reset:
-            raise DemoExistsError(
-                "A demo desk already exists (its users are in the database). Run with reset "
-                "(--reset) to remove it and seed again."
-            )
-        demo_reset()
+    _room_made(reset=reset)
     started, laps = time.monotonic(), _Laps()
     rng = random.Random(seed)
     now = now or timezone.now()
@@ -353,19 +318,25 @@ def demo_seed(
             agents, teams, cast = _cast_desk(password)
             demo_articles_seed(lead=agents[cast.lead], teams=teams)
             customers, specs = _customers(rng, max(50, size // 5), password)
-        teller = Storyteller(rng=rng, cast=cast, now=now, pool=TEXT_POOL if fast else None)
+        desk = Job(
+            size=size,
+            rng_state=rng.getstate(),
+            now=now,
+            pool=TEXT_POOL if fast else None,
+            cast=cast,
+            specs=specs,
+            agents=agents,
+            teams=teams,
+            customers=customers,
+            batch=batch,
+        )
         refined, refine_seconds, insert_seconds = 0, 0.0, 0.0
         if fast:
-            writer = FastWriter(agents=agents, teams=teams, customers=customers)
-            for batch in _batches(_stories(rng, teller, specs, size)):
-                _fast_batch(writer, batch, progress, size)
-            insert_seconds = writer.insert_seconds
+            insert_seconds = _fast_write(desk, makers=makers, progress=progress)
         laps.lap("written")
     laps.lap("indexed")
     if not fast:
-        sla_defaults_save(teams=teams.values(), actor=agents[cast.lead], time_zone="Europe/London")
-        slow = SlowWriter(agents=agents, teams=teams, customers=customers)
-        refined, refine_seconds = _slow_play(slow, _stories(rng, teller, specs, size))
+        refined, refine_seconds = _slow_play(desk, rng)
     laps.lap("services")
     # The customers the stories left unhappy and silent get their outreach tasks, as the
     # periodic at-risk check would give them: the leads' at-risk list is not empty on day one.
@@ -380,8 +351,41 @@ def demo_seed(
     return dataclasses.replace(summary, insert_seconds=insert_seconds, phases=phases)
 
 
-def _slow_play(slow: SlowWriter, groups: Iterator[list[Story]]) -> tuple[int, float]:
+def _room_made(*, reset: bool) -> None:
+    """Refuse to seed over a demo desk, or remove it first with `reset`."""
+    if demo_exists():
+        if not reset:
+            raise DemoExistsError(
+                "A demo desk already exists (its users are in the database). Run with reset "
+                "(--reset) to remove it and seed again."
+            )
+        demo_reset()
+
+
+def _fast_write(desk: Job, *, makers: int, progress: Callable[[int, int], None] | None) -> float:
+    """The bulk path: rows made (here, or by maker processes) and inserted batch by batch;
+    returns the seconds spent inserting."""
+    loaded: tuple[type[Model], ...] = (Conversation, Message, Event, Rating)
+    tables = {model: Table(model) for model in loaded}
+    job = dataclasses.replace(
+        desk,
+        rules=coaching.desk_rules(),
+        agent_teams=agent_teams_of(desk.agents),
+        first_ids={model: table.next_id() for model, table in tables.items()},
+    )
+    # Another process's rows travel as plain values: SQLite's (see `rows.Table`).
+    elsewhere = makers > 0 and connection.vendor == "sqlite"
+    batches = made_elsewhere(job, makers=makers) if elsewhere else made(job)
+    return _fast_insert(batches, tables, progress, job.size)
+
+
+def _slow_play(desk: Job, rng: random.Random) -> tuple[int, float]:
     """Every story through the services, then the refine engine over the history."""
+    agents, teams = desk.agents, desk.teams
+    sla_defaults_save(teams=teams.values(), actor=agents[desk.cast.lead], time_zone="Europe/London")
+    slow = SlowWriter(agents=agents, teams=teams, customers=desk.customers)
+    teller = Storyteller(rng=rng, cast=desk.cast, now=desk.now)
+    groups = stories(rng, teller, desk.specs, desk.size)
     # The rollups are rebuilt once after, not by a task per historic event that would keep
     # the demo's one worker from the desk's own work (mail, updates) for minutes.
     with (
@@ -409,39 +413,29 @@ class _Laps:
         self.mark = now
 
 
-def _batches(groups: Iterator[list[Story]]) -> Iterator[list[Story]]:
-    """About `FAST_BATCH` stories at a time; a conversation and its merged duplicate stay in
-    one batch."""
-    batch: list[Story] = []
-    for group in groups:
-        batch += group
-        if len(batch) >= FAST_BATCH:
-            yield batch
-            batch = []
-    yield batch
-
-
-def _fast_batch(
-    writer: FastWriter,
-    stories: list[Story],
+def _fast_insert(
+    batches: Iterable[Rows],
+    tables: dict[type[Model], Table],
     progress: Callable[[int, int], None] | None,
     size: int,
-) -> None:
-    """Read the batch's new texts at once (an engine that batches reads them together), play
-    the stories in memory, and insert their rows in one transaction."""
-    writer.prime(
-        [
-            step.text
-            for story in stories
-            for step in story.steps
-            if isinstance(step, Create | CustomerWrites)
-        ]
-    )
-    for story in stories:
-        writer.write(story)
-    writer.flush()
-    if progress is not None:
-        progress(writer.counts["conversations"], size)
+) -> float:
+    """Insert each batch's rows in one transaction, as they come, its events numbered here;
+    returns the seconds spent inserting (beside those making them)."""
+    seconds, done, event = 0.0, 0, tables[Event].next_id()
+    for rows in batches:
+        started = time.perf_counter()
+        rows[Event] = renumbered(rows[Event], event)
+        event += len(rows[Event])
+        with transaction.atomic():
+            for model, table in tables.items():
+                table.rows = rows[model]
+                table.insert()
+            sequences_reset(tables.values())
+        seconds += time.perf_counter() - started
+        done += len(rows[Conversation])
+        if progress is not None:
+            progress(done, size)
+    return seconds
 
 
 def _refine_history() -> tuple[int, float]:

@@ -24,6 +24,13 @@ class Command(BaseCommand):
             help="bulk inserts instead of the services; for large sizes",
         )
         parser.add_argument(
+            "--makers",
+            type=int,
+            default=2,
+            help="with --fast on SQLite: processes that make the rows while this one inserts "
+            "them (the same rows whatever the number); 0: all in this one",
+        )
+        parser.add_argument(
             "--reset", action="store_true", help="remove an existing demo desk first"
         )
 
@@ -35,6 +42,7 @@ class Command(BaseCommand):
                 fast=options["fast"],
                 reset=options["reset"],
                 progress=self._progress,
+                makers=options["makers"],
             )
         except (DemoExistsError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
