@@ -257,13 +257,16 @@ def evaluate(
     data_dir: Path | None = None,
     model_dir: Path | None = None,
     heldout_only: bool = False,
+    heldout: bool = True,
 ) -> dict[str, Any]:
     """Every figure for one engine. `data_dir` holds the public data sets (skipped when absent)
-    and `model_dir` the minilm engine's base model (see `shared_data_dir`, `minilm.base_dir`)."""
+    and `model_dir` the minilm engine's base model (see `shared_data_dir`, `minilm.base_dir`).
+    ``heldout=False`` leaves out the held-out real text, for any run made while choosing."""
     engine = get_engine(engine_path, model_dir=model_dir)
     folder = shared_data_dir(data_dir)
     report: dict[str, Any] = {"engine": engine.name, "version": engine.version, "data": str(folder)}
-    report["heldout_real"] = heldout_figures(engine, vader)
+    if heldout:
+        report["heldout_real"] = heldout_figures(engine, vader)
     if heldout_only:
         return report
     if (folder / "goemotions").exists():
@@ -303,7 +306,10 @@ def _row(f: dict[str, Any]) -> str:
 
 def _print(report: dict[str, Any]) -> None:
     print(f"== engine {report['engine']} ({report['version']})")
-    _print_heldout(report["heldout_real"])
+    if "heldout_real" in report:
+        _print_heldout(report["heldout_real"])
+    else:
+        print("Held-out real customer text: left out (--without-heldout)")
     if "own_written_set" not in report:
         return
     go = report.get("goemotions_test")
@@ -355,11 +361,21 @@ def main(
         action="store_true",
         help="only the held-out real customer text (docs/emotion-heldout.md)",
     )
+    parser.add_argument(
+        "--without-heldout",
+        action="store_true",
+        help="leave out the held-out real customer text (for runs made while choosing anything)",
+    )
     args = parser.parse_args(argv)
     vader = vader_polarity()
     reports = [
         evaluate(
-            path, vader, data_dir=data_dir, model_dir=model_dir, heldout_only=args.heldout_only
+            path,
+            vader,
+            data_dir=data_dir,
+            model_dir=model_dir,
+            heldout_only=args.heldout_only,
+            heldout=not args.without_heldout,
         )
         for path in (args.engine or list(ENGINES))
     ]

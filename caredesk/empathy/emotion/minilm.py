@@ -117,6 +117,8 @@ class Block:
 class MiniLM:
     """The fine-tuned network: text in, seven logits out (before any rule)."""
 
+    prime_batch = 32  # texts per padded batch when many are read at once (float: exact)
+
     def __init__(self, tuned: Path = TUNED, base: Path | None = None) -> None:
         self.tuned_path = tuned
         self.base = base
@@ -201,17 +203,31 @@ class MiniLM:
         """The head's seven logits for each text; texts of similar length are batched together."""
         return self.read(texts, batch_size)[0]
 
-    def read(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
-        """The logits of each text and the share of its tokens the network could see."""
-        top, _ = self.weights
-        out = np.zeros((len(texts), top["head_w"].shape[1]), dtype=np.float32)
+    def read(
+        self, texts: list[str], batch_size: int = 32, max_tokens: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The logits of each text and the share of its tokens the network could see; texts of
+        similar length are batched together. ``max_tokens`` cuts each text shorter than the
+        tokenizer does (keeping [SEP]): the sentence-level pass reads sentences, not essays."""
+        out = np.zeros((len(texts), len(self.tuned["head.bias"])), dtype=np.float32)
         encoded = self.ids(texts)
+        if max_tokens is not None:
+            encoded = [ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], ids[-1]]
+                       for ids in encoded]  # fmt: skip
         order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            pooled = self.pooled([encoded[i] for i in rows])
-            out[rows] = pooled @ top["head_w"] + top["head_b"]
+            out[rows] = self.batch_logits([encoded[i] for i in rows])
         return out, np.array([self.seen_share(ids) for ids in encoded])
+
+    def batch_logits(self, batch: list[list[int]]) -> np.ndarray:
+        """The head's logits for one padded batch of token ids."""
+        top, _ = self.weights
+        return np.asarray(self.pooled(batch) @ top["head_w"] + top["head_b"])
+
+    def load(self) -> None:
+        """Load the weights now; raises ``ModelMissing`` with what to install if it cannot."""
+        _ = self.weights
 
 
 def merge(

@@ -1,4 +1,5 @@
-"""The minilm engine: the NumPy network equals the torch one it was trained as, fails clearly."""
+"""The minilm engine: the NumPy network equals the torch one it was trained as, the ONNX graph
+equals the NumPy network, the int8 model stays close to it, and each fails clearly."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from caredesk.empathy.emotion.engines import MiniLMEngine
-from caredesk.empathy.emotion.minilm import MiniLM, ModelMissing, base_dir, read_safetensors
+from caredesk.empathy.emotion.engines import MiniLMEngine, MiniLMNumpyEngine
+from caredesk.empathy.emotion.export_onnx import build_model, export, stamp
+from caredesk.empathy.emotion.minilm import TUNED, MiniLM, ModelMissing, base_dir, read_safetensors
+from caredesk.empathy.emotion.minilm_onnx import INT8, OnnxMiniLM, stale_reason
 from caredesk.empathy.types import EMOTIONS
 
 # Logits of the shipped data/minilm.npz computed by train_minilm.build (torch, eval mode) over the
@@ -75,7 +78,9 @@ def test_other_base_weights_are_refused(tmp_path: Path) -> None:
         handle.seek(-4, 2)
         handle.write(b"\x00\x00\x80\x3f")  # one weight changed
     with pytest.raises(ModelMissing, match="not the base"):
-        MiniLMEngine(model_dir=tmp_path).ready()
+        MiniLMNumpyEngine(model_dir=tmp_path).ready()
+    with pytest.raises(ModelMissing, match="not the base"):
+        export(tmp_path / "m.onnx", base=tmp_path)  # nor is an ONNX model built from it
 
 
 def test_safetensors_reader(tmp_path: Path) -> None:
@@ -92,3 +97,54 @@ def test_safetensors_reader(tmp_path: Path) -> None:
     tensors = read_safetensors(path)
     np.testing.assert_array_equal(tensors["a"], a)
     np.testing.assert_array_equal(tensors["b"], b)
+
+
+def test_onnx_graph_computes_the_numpy_network(network: MiniLM, tmp_path: Path) -> None:
+    import onnx
+
+    model = build_model(network)
+    stamp(model, network)
+    onnx.save(model, tmp_path / "fp32.onnx")
+    texts = list(TORCH_LOGITS)
+    graph = OnnxMiniLM(model=tmp_path / "fp32.onnx").logits(texts)
+    np.testing.assert_allclose(graph, network.logits(texts), atol=2e-4)
+    np.testing.assert_allclose(graph, list(TORCH_LOGITS.values()), atol=2e-3)
+
+
+@pytest.fixture(scope="module")
+def int8_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The installed int8 model (bin/caredesk builds it), or one built here when it is not."""
+    if stale_reason(INT8) is None:
+        return INT8
+    return export(tmp_path_factory.mktemp("onnx") / "int8.onnx")
+
+
+def test_int8_model_stays_close_to_the_network(network: MiniLM, int8_model: Path) -> None:
+    texts = [*TORCH_LOGITS, "still no refund", "Great, just great. Flight delayed again."]
+    exact = network.logits(texts)
+    quantized = OnnxMiniLM(model=int8_model).logits(texts, batch_size=1)
+    assert np.abs(quantized - exact).max() < 0.6  # of logits spanning about 10
+    assert (quantized.argmax(1) == exact.argmax(1)).all()
+
+
+def test_one_sentence_batch_equals_sentences_one_by_one(int8_model: Path) -> None:
+    """The sentence-level pass reads a message's sentences in one padded batch: the padding
+    is masked, so each sentence's logits are what it gives alone, to int8 rounding."""
+    net = OnnxMiniLM(model=int8_model)
+    sentences = ["Where is my bag?", "I have waited two weeks and nobody answers my emails.", "Ok."]
+    together, _ = net.read(sentences)
+    alone = np.stack([net.read([s])[0][0] for s in sentences])
+    assert np.abs(together - alone).max() < 0.6
+    assert (together.argmax(1) == alone.argmax(1)).all()
+    cut, seen = net.read(["word " * 300], max_tokens=64)  # a run-on sentence is cut short
+    assert cut.shape == (1, 7) and seen[0] == 1.0
+
+
+def test_missing_or_stale_onnx_model_says_how_to_build_it(tmp_path: Path, int8_model: Path) -> None:
+    with pytest.raises(ModelMissing, match="export_onnx"):
+        OnnxMiniLM(model=tmp_path / "absent.onnx").load()
+    retrained = tmp_path / "minilm.npz"
+    retrained.write_bytes(TUNED.read_bytes() + b"\0")
+    assert "another minilm.npz" in str(stale_reason(int8_model, retrained))
+    with pytest.raises(ModelMissing, match=r"another minilm\.npz"):
+        OnnxMiniLM(retrained, model=int8_model).load()

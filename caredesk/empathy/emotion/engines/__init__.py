@@ -9,7 +9,7 @@ module; the names stay importable from here, where the settings' dotted paths po
 from __future__ import annotations
 
 from caredesk.empathy.emotion.engines.linear import LinearEngine
-from caredesk.empathy.emotion.engines.minilm import MiniLMEngine, mix
+from caredesk.empathy.emotion.engines.minilm import MiniLMEngine, MiniLMNumpyEngine, mix
 from caredesk.empathy.emotion.engines.polar import PolarEngine
 from caredesk.empathy.emotion.engines.rules import (
     CHAR_CACHE_WORDS,
@@ -31,6 +31,7 @@ __all__ = [
     "STOPWORDS",
     "LinearEngine",
     "MiniLMEngine",
+    "MiniLMNumpyEngine",
     "PolarEngine",
     "RulesEngine",
     "mix",

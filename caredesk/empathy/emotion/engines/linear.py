@@ -61,62 +61,22 @@ class LinearEngine(RulesEngine):
         """The classifier's log-odds for the seven emotions, before any rule."""
         m = self.model
         weights: np.ndarray = m["W"]  # type: ignore[assignment]
-        total: np.ndarray = m["b"].copy()  # type: ignore[attr-defined]
-        offset = 0
-        for cols, tf, index, idf in (
-            (*self._word_counts(text), m["word_index"], m["word_idf"]),
-            (*self._char_counts(text), m["char_index"], m["char_idf"]),
-        ):
-            if len(cols):
-                values = (1.0 + np.log(tf)) * idf[cols]  # type: ignore[index]
-                values /= np.sqrt(values @ values)
-                total += values @ weights[offset + cols]
-            offset += len(index)  # type: ignore[arg-type]
-        total += np.asarray(dense_features(lex)) @ weights[offset:]
+        word_index: dict[str, int] = m["word_index"]  # type: ignore[assignment]
+        char_index: dict[str, int] = m["char_index"]  # type: ignore[assignment]
+        word_idf: np.ndarray = m["word_idf"]  # type: ignore[assignment]
+        char_idf: np.ndarray = m["char_idf"]  # type: ignore[assignment]
+        total = add_tfidf(
+            m["b"].copy(),  # type: ignore[attr-defined]
+            weights,
+            [
+                (term_counts(word_terms(text), word_index), len(word_index), word_idf),
+                (char_counts(text, char_index, self._char_cache), len(char_index), char_idf),
+            ],
+        )
+        total += (
+            np.asarray(dense_features(lex)) @ weights[sum(map(len, (word_index, char_index))) :]
+        )
         return total
-
-    def _word_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts: dict[int, int] = {}
-        lookup = self.model["word_index"].get  # type: ignore[attr-defined]
-        for term, count in Counter(word_terms(text)).items():  # counting in C, one lookup each
-            j = lookup(term)
-            if j is not None:
-                counts[j] = count
-        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        return cols, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-
-    def _char_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Vocabulary columns and counts of the text's character n-grams.
-
-        N-grams never cross words, so each word's columns are looked up once and kept: most words
-        recur from message to message, and this is the classifier's hottest loop.
-        """
-        cache = self._char_cache
-        cols_parts: list[np.ndarray] = []
-        count_parts: list[np.ndarray] = []
-        for word, times in Counter(char_words(text)).items():
-            entry = cache.get(word)
-            if entry is None:
-                if len(cache) >= CHAR_CACHE_WORDS:
-                    cache.clear()
-                entry = cache[word] = self._word_char_cols(word)
-            if len(entry[0]):
-                cols_parts.append(entry[0])
-                count_parts.append(entry[1] * times if times > 1 else entry[1])
-        if not cols_parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        cols, inverse = np.unique(np.concatenate(cols_parts), return_inverse=True)
-        return cols, np.bincount(inverse, weights=np.concatenate(count_parts))
-
-    def _word_char_cols(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        lookup = self.model["char_index"].get  # type: ignore[attr-defined]
-        counts: dict[int, int] = {}
-        for gram, count in Counter(word_char_grams(word)).items():
-            j = lookup(gram)
-            if j is not None:
-                counts[j] = count
-        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        return cols, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
 
     @cached_property
     def _char_cache(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -136,3 +96,56 @@ class LinearEngine(RulesEngine):
         live = prepared.live
         text = " ".join(live[a:b] for a, b in spans if a < CLASSIFIER_CHARS)[:CLASSIFIER_CHARS]
         return self.logits(text, score_within(lex, rules, spans))
+
+
+Columns = tuple[np.ndarray, np.ndarray]  # vocabulary columns and their counts in one text
+
+
+def term_counts(terms: list[str], index: dict[str, int]) -> Columns:
+    """Vocabulary columns and counts of ``terms`` (counting in C, one look-up per distinct term)."""
+    counts: dict[int, int] = {}
+    lookup = index.get
+    for term, count in Counter(terms).items():
+        j = lookup(term)
+        if j is not None:
+            counts[j] = count
+    cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    return cols, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+
+
+def char_counts(text: str, index: dict[str, int], cache: dict[str, Columns]) -> Columns:
+    """Vocabulary columns and counts of the text's character n-grams.
+
+    N-grams never cross words, so each word's columns are looked up once and kept in ``cache``:
+    most words recur from message to message, and this is the classifiers' hottest loop.
+    """
+    cols_parts: list[np.ndarray] = []
+    count_parts: list[np.ndarray] = []
+    for word, times in Counter(char_words(text)).items():
+        entry = cache.get(word)
+        if entry is None:
+            if len(cache) >= CHAR_CACHE_WORDS:
+                cache.clear()
+            entry = cache[word] = term_counts(word_char_grams(word), index)
+        if len(entry[0]):
+            cols_parts.append(entry[0])
+            count_parts.append(entry[1] * times if times > 1 else entry[1])
+    if not cols_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    cols, inverse = np.unique(np.concatenate(cols_parts), return_inverse=True)
+    return cols, np.bincount(inverse, weights=np.concatenate(count_parts))
+
+
+def add_tfidf(
+    total: np.ndarray, weights: np.ndarray, parts: list[tuple[Columns, int, np.ndarray]]
+) -> np.ndarray:
+    """``total`` plus each block's sublinear TF-IDF row (L2-normalised) times its rows of
+    ``weights``; the blocks (words, then characters) sit one after another in ``weights``."""
+    offset = 0
+    for (cols, tf), size, idf in parts:
+        if len(cols):
+            values = (1.0 + np.log(tf)) * idf[cols]
+            values /= np.sqrt(values @ values)
+            total += values @ weights[offset + cols]
+        offset += size
+    return total

@@ -15,26 +15,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from caredesk.empathy.emotion.engines.linear import LinearEngine
-from caredesk.empathy.emotion.engines.rules import (
-    CHAR_CACHE_WORDS,
-    CLASSIFIER_CHARS,
-    GROUPS,
-    score_within,
+from caredesk.empathy.emotion.engines.linear import (
+    LinearEngine,
+    add_tfidf,
+    char_counts,
+    term_counts,
 )
-from caredesk.empathy.emotion.features import (
-    char_words,
-    dense_features,
-    word_char_grams,
-    word_terms,
-)
+from caredesk.empathy.emotion.engines.rules import CLASSIFIER_CHARS, GROUPS, score_within
+from caredesk.empathy.emotion.features import dense_features, word_terms
 from caredesk.empathy.emotion.lexicon import DATA, LexScore
 from caredesk.empathy.emotion.rules import RuleResult
 from caredesk.empathy.emotion.text import Prepared
@@ -108,50 +102,18 @@ class PolarityHead:
 
     def log_probabilities(self, text: str, lex: LexScore, rules: RuleResult) -> np.ndarray:
         m = self.model
-        total = m.b.copy()
-        offset = 0
-        for cols, tf, index, idf in (
-            (*self._counts(word_terms(text), m.word_index), m.word_index, m.word_idf),
-            (*self._char_counts(text), m.char_index, m.char_idf),
-        ):
-            if len(cols):
-                values = (1.0 + np.log(tf)) * idf[cols]
-                values /= np.sqrt(values @ values)
-                total += values @ m.W[offset + cols]
-            offset += len(index)
+        total = add_tfidf(
+            m.b.copy(),
+            m.W,
+            [
+                (term_counts(word_terms(text), m.word_index), len(m.word_index), m.word_idf),
+                (char_counts(text, m.char_index, self._char_cache), len(m.char_index), m.char_idf),
+            ],
+        )
+        offset = len(m.word_index) + len(m.char_index)
         total += np.asarray(dense_features(lex) + rule_features(rules)) @ m.W[offset:]
         total -= total.max()
         return np.asarray(total - np.log(np.exp(total).sum()))
-
-    @staticmethod
-    def _counts(terms: list[str], index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-        counts: dict[int, int] = {}
-        for term, count in Counter(terms).items():
-            j = index.get(term)
-            if j is not None:
-                counts[j] = count
-        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        return cols, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-
-    def _char_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Character n-gram columns; each word's columns are looked up once and kept."""
-        cache = self._char_cache
-        index = self.model.char_index
-        cols_parts: list[np.ndarray] = []
-        count_parts: list[np.ndarray] = []
-        for word, times in Counter(char_words(text)).items():
-            entry = cache.get(word)
-            if entry is None:
-                if len(cache) >= CHAR_CACHE_WORDS:
-                    cache.clear()
-                entry = cache[word] = self._counts(word_char_grams(word), index)
-            if len(entry[0]):
-                cols_parts.append(entry[0])
-                count_parts.append(entry[1] * times if times > 1 else entry[1])
-        if not cols_parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        cols, inverse = np.unique(np.concatenate(cols_parts), return_inverse=True)
-        return cols, np.bincount(inverse, weights=np.concatenate(count_parts))
 
 
 class PolarEngine(LinearEngine):

@@ -158,6 +158,12 @@ class RulesEngine:
         """The base log-odds of one sentence (the lexicon's, here)."""
         return self._base_logits(prepared, lex, rules, [(start, end)])
 
+    def _sentence_bases(
+        self, prepared: Prepared, lex: LexScore, rules: RuleResult, spans: list[tuple[int, int]]
+    ) -> list[np.ndarray]:
+        """The base log-odds of each sentence; an engine with a network reads them in one batch."""
+        return [self._sentence_base(prepared, lex, rules, a, b) for a, b in spans]
+
     def _negative_sentences(
         self,
         prepared: Prepared,
@@ -191,14 +197,16 @@ class RulesEngine:
         solved = [m.start() for m in self.book.resolution.finditer(lowered(prepared.live))]
         last_solved = max(solved) if solved else -1
         votes = np.zeros(len(EMOTIONS))
-        for a, b in content:
-            # Past the classifier's reach, or before the customer says it is solved.
-            if b <= last_solved or a >= CLASSIFIER_CHARS:
-                continue
-            if not any(a <= at < b for at in negative_at):
-                continue
+        # Past the classifier's reach, or before the customer says it is solved, do not count.
+        spans = [
+            (a, b)
+            for a, b in content
+            if b > last_solved and a < CLASSIFIER_CHARS and any(a <= at < b for at in negative_at)
+        ]
+        for (a, b), sentence in zip(
+            spans, self._sentence_bases(prepared, lex, rules, spans), strict=True
+        ):
             hits = [h for h in rules.hits_at if a <= h[0] < b]
-            sentence = self._sentence_base(prepared, lex, rules, a, b)
             for _, emotion, weight, _ in hits:
                 sentence[_INDEX[emotion]] += self.rule_weight * weight
             if any(complaint for _, _, _, complaint in hits):
