@@ -286,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         type=Path,
         help="real company replies (JSONL or IBM's Twitter customer-care JSON): the share "
-        f"flagged harsh ({', '.join(HARSH)}) must stay at most {MAX_HARSH:.0%}",
+        f"flagged harsh ({', '.join(HARSH)}) must stay at most {MAX_HARSH * 100:.0f}%%",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses and false flags")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
