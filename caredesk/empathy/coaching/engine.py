@@ -71,6 +71,10 @@ def coach(
             # finding goes when the piece is confidently there or not owed, one is added when
             # it is confidently owed and absent
             vetoed = model.vetoed(logits)
+            if any(ctx.apology_situations(ruleset.settings.protracted_hours)):
+                # owed by the desk's own facts (transfers, a long wait), not by the words the
+                # model read: the model cannot know them, so it may not overrule them
+                vetoed.discard("no_apology")
             found = [f for f in found if f.kind != "add" or f.category not in vetoed]
             found.extend(_learned_missing(model, logits, found, ruleset, doc, ctx))
         # a rule that saw the words and excused them (help follows) is not overruled either
