@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -140,17 +141,21 @@ def keyset_page(
     key: str = "pk",
     offset: int = 0,
     feed: bool = False,
+    fetch: Callable[[QuerySet[M], int, int | None], list[M]] | None = None,
 ) -> list[M]:
     """One page of `qs` ordered by `key` (a leading "-" for descending), then by id.
 
     Keyset, not offset: a row written while a client pages never shifts or repeats another.
     Sets the `Link: rel="next"` header when there is more; for a `feed`, always (an empty page
     links to itself), so a client keeps its place and asks again later for what is new.
+    `fetch(qs, count, cursor_id)`: reads the first `count` rows of the ordered `qs` past the
+    cursor another way than a slice (a search that reads its index a window at a time).
     """
     field, descending = key.lstrip("-"), key.startswith("-")
     op = "lt" if descending else "gt"
     ordering = [key, "-pk" if descending else "pk"] if field != "pk" else [key]
     qs = qs.order_by(*ordering)
+    pk: int | None = None
     if cursor:
         value, pk = _decode(cursor, key)
         try:
@@ -162,7 +167,10 @@ def keyset_page(
                 )
         except (ValidationError, ValueError, TypeError) as exc:
             raise ValidationError({"cursor": "This cursor is not one we gave out."}) from exc
-    rows = list(qs[offset : offset + limit + 1])  # `offset`: the older way to page, still served
+    if fetch is not None:
+        rows = fetch(qs, offset + limit + 1, pk)[offset:]
+    else:  # `offset`: the older way to page, still served
+        rows = list(qs[offset : offset + limit + 1])
     page = rows[:limit]
     if len(rows) > limit or (feed and page):
         query = request.GET.copy()

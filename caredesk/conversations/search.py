@@ -13,7 +13,8 @@ nowhere ends the search, a rare word's conversations are taken first and each ot
 up in their rowid ranges only; otherwise one set of conversation ids per word is intersected. The
 desk's page shows the 20 newest conversations (and says there are more), reading the index newest
 first in growing windows of conversation ids, so a common word never collects all its matches; the
-API's `q` is complete: every match, a keyset page at a time, in any of its sorts.
+API's `q` reads the same way, a page at a time below its cursor's id (newest first only: any
+other order would have to read every match before answering the first page).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from caredesk.people.selectors import agent_of, conversation_filter, customer_fi
 
 # The sorts a client may ask for, and the column each one keys on (then the id, for a stable order).
 SORTS = {
+    "-id": "-pk",  # newest opened first: the one order a search (`q`) is served in
     "-updated": "-last_message_at",
     "updated": "last_message_at",
     "-created": "-created_at",
@@ -256,17 +258,23 @@ def conversations_matching(
 
 
 def conversations_newest(
-    qs: QuerySet[Conversation], terms: list[str], *, include_notes: bool, limit: int
+    qs: QuerySet[Conversation],
+    terms: list[str],
+    *,
+    include_notes: bool,
+    limit: int,
+    before: int | None = None,
 ) -> list[Conversation]:
     """The `limit` newest (by id) conversations of `qs` that match `terms`, without collecting
     every match: each query looks at a window of conversation ids, newest first, 4× wider than
     the one before, and the search stops once enough are found. A common word is answered from
-    the first window; a rare one reads the index once over, in a few queries."""
+    the first window; a rare one reads the index once over, in a few queries. `before`: only ids
+    below it (the API's next page starts where the last one stopped, not at the newest)."""
     if not terms:
         return []
     top = Conversation.objects.order_by("-pk").values_list("pk", flat=True).first()
     found: list[Conversation] = []
-    hi = (top or 0) + 1
+    hi = (top or 0) + 1 if before is None else min(before, (top or 0) + 1)
     # PostgreSQL reads a word's GIN entries whole for any window: there one query covers all.
     width = hi if connection.vendor == "postgresql" else _FIRST_WINDOW
     sqlite = connection.vendor != "postgresql"
@@ -322,13 +330,13 @@ class ConversationFilters:
     channel: str | None = None
     customer: int | None = None
     updated_since: datetime | None = None
-    q: str = ""
 
 
 def conversations_filter(
-    qs: QuerySet[Conversation], filters: ConversationFilters, *, include_notes: bool
+    qs: QuerySet[Conversation], filters: ConversationFilters
 ) -> QuerySet[Conversation]:
-    """Narrow `qs` (already limited to what the caller may see). `q` is the desk's search."""
+    """Narrow `qs` (already limited to what the caller may see). Words are searched apart, with
+    `conversations_newest` on the result, so a common word never reads all its matches."""
     exact = {
         "status": filters.status,
         "team_id": filters.team,
@@ -340,8 +348,6 @@ def conversations_filter(
     qs = qs.filter(**{field: value for field, value in exact.items() if value is not None})
     if filters.updated_since is not None:
         qs = qs.filter(last_message_at__gte=filters.updated_since)
-    if filters.q.strip():
-        qs = conversations_matching(qs, filters.q, include_notes=include_notes)
     return qs
 
 

@@ -4,9 +4,11 @@ reopen, and the fair queue. Handlers parse, call one service or selector, and sh
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import P, QueryEx, Router
@@ -25,8 +27,14 @@ from caredesk.conversations.api.schemas import (
     ReopenIn,
     TransferIn,
 )
-from caredesk.conversations.models import Channel, Severity, Status
-from caredesk.conversations.search import SORTS, ConversationFilters, conversations_filter
+from caredesk.conversations.models import Channel, Conversation, Severity, Status
+from caredesk.conversations.search import (
+    SORTS,
+    ConversationFilters,
+    conversations_filter,
+    conversations_newest,
+    search_terms,
+)
 from caredesk.conversations.selectors import conversations_visible_to
 from caredesk.customers.services import customer_get_or_create_by_identity
 from caredesk.people.models import Agent, Team
@@ -36,7 +44,7 @@ router = Router(tags=["conversations"])
 
 MAX_OFFSET = 1_000_000
 RefId = QueryEx[int | None, P(ge=1, le=MAX_ID)]
-Sort = Literal["-updated", "updated", "-created", "created", "-severity", "severity"]
+Sort = Literal["-id", "-updated", "updated", "-created", "created", "-severity", "severity"]
 
 
 @router.get("/conversations", response=responses({200: list[ConversationOut]}, 400, 422))
@@ -54,10 +62,12 @@ def conversation_list(
     customer: RefId = None,
     updated_since: datetime | None = None,
     q: QueryEx[str, P(max_length=200)] = "",
-    sort: Sort = "-updated",
+    sort: Sort | None = None,
 ) -> Any:
-    """Conversations you may see, newest activity first unless `sort` says otherwise. `q` finds
-    words in the subject and in the messages. More pages: follow the `Link: rel="next"` header."""
+    """Conversations you may see, newest activity first (`-updated`) unless `sort` says
+    otherwise. `q` finds words in the subject and in the messages; its matches come newest
+    opened first (`-id`, the only sort it takes: any other would read every match), so one
+    updated while you page keeps its place. More pages: follow the `Link: rel="next"` header."""
     filters = ConversationFilters(
         status=status,
         team=team,
@@ -66,21 +76,27 @@ def conversation_list(
         channel=channel,
         customer=customer,
         updated_since=utc(updated_since, field="updated_since"),
-        q=q,
     )
     user = user_of(request)
-    qs = conversations_filter(
-        conversations_visible_to(user), filters, include_notes=agent_of(user) is not None
-    )
-    return keyset_page(
-        qs,
-        request=request,
-        response=response,
-        limit=limit,
-        cursor=cursor,
-        key=SORTS[sort],
-        offset=offset,
-    )
+    qs = conversations_filter(conversations_visible_to(user), filters)
+    page = partial(keyset_page, qs, request=request, response=response, limit=limit, cursor=cursor)
+    if not q.strip():
+        return page(key=SORTS[sort or "-updated"], offset=offset)
+    if sort not in (None, "-id"):
+        raise ValidationError(
+            {
+                "sort": "A search (q) lists its matches newest opened first (-id), the one "
+                "order that needs no reading of every match: leave sort out or use -id."
+            }
+        )
+    terms, include_notes = search_terms(q), agent_of(user) is not None
+
+    def newest(rows: QuerySet[Conversation], count: int, below: int | None) -> list[Conversation]:
+        return conversations_newest(
+            rows, terms, include_notes=include_notes, limit=count, before=below
+        )
+
+    return page(key=SORTS["-id"], offset=offset, fetch=newest)
 
 
 @router.post(
