@@ -231,3 +231,11 @@ def test_a_last_word_shorter_than_three_letters_is_a_whole_word(team: Team, lead
     section = _section(desk_search(user=lead.user, query="jo"), "conversations")
     assert [h.url for h in section.hits] == [jo.get_absolute_url()]
     assert "<mark>Jo</mark>" in section.hits[0].snippet
+
+
+def test_the_page_says_a_short_last_word_is_matched_whole(lead: Agent) -> None:
+    """Found walking the demo: "jo" found nobody and the page did not say why."""
+    client = login(Client(), lead.user.email)
+    short = client.get("/desk/search/", {"q": "parcel jo"}).content.decode()
+    assert 'id="search-short-word"' in short and "at least 3 letters" in short
+    assert "search-short-word" not in client.get("/desk/search/", {"q": "joh"}).content.decode()
