@@ -98,6 +98,17 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def padded(batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids padded to the longest text, and the mask of the real tokens."""
+    length = max(len(ids) for ids in batch)
+    ids = np.zeros((len(batch), length), dtype=np.int64)
+    mask = np.zeros((len(batch), length), dtype=np.float32)
+    for row, seq in enumerate(batch):
+        ids[row, : len(seq)] = seq
+        mask[row, : len(seq)] = 1.0
+    return ids, mask
+
+
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     centred = x - mean
@@ -166,12 +177,8 @@ class MiniLM:
     def pooled(self, batch: list[list[int]]) -> np.ndarray:
         """Mean of the last layer's token vectors, one row per text."""
         top, blocks = self.weights
-        length = max(len(ids) for ids in batch)
-        ids = np.zeros((len(batch), length), dtype=np.int64)
-        mask = np.zeros((len(batch), length), dtype=np.float32)
-        for row, seq in enumerate(batch):
-            ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1.0
+        ids, mask = padded(batch)
+        length = ids.shape[1]
         x = top["word"][ids] + top["position"][:length] + top["type"]
         x = layer_norm(x, *top["emb_norm"])
         blocked = ((1.0 - mask) * -1e9)[:, None, None, :]

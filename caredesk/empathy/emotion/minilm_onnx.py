@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from caredesk.empathy.emotion.lexicon import DATA
-from caredesk.empathy.emotion.minilm import TUNED, MiniLM, ModelMissing, file_sha256
+from caredesk.empathy.emotion.minilm import TUNED, MiniLM, ModelMissing, file_sha256, padded
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +90,6 @@ class OnnxMiniLM(MiniLM):
         _ = self.session
 
     def batch_logits(self, batch: list[list[int]]) -> np.ndarray:
-        length = max(len(ids) for ids in batch)
-        ids = np.zeros((len(batch), length), dtype=np.int64)
-        mask = np.zeros((len(batch), length), dtype=np.float32)
-        for row, seq in enumerate(batch):
-            ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1.0
+        ids, mask = padded(batch)
         out = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
         return np.asarray(out)
