@@ -8,8 +8,8 @@ this mode) and, where the engine reads in batches, a batch at a time (`prime`); 
 findings once per distinct draft and context as far as the coach can tell them apart
 (`context_key`). Rows are inserted from plain values with the
 driver's `executemany` (`rows.Table`), with ids given here, so events point at their messages
-before either is written; a message is its values (`message_values`, as `message_new` builds
-its row from), never a model instance.
+before either is written; a message is its values (`message_values`, from which the services
+build their row), never a model instance.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class FastWriter(Writer):
         stored: tuple[Serialised | None, Serialised | None] = (None, None),
         **fields: Any,
     ) -> _Row:
-        """`message_new`'s row as values; `stored`: its reading and findings as the columns
+        """A new message's row as values; `stored`: its reading and findings as the columns
         hold them."""
         message = _Row(self._new_id(Message), message_values(conversation=c, **fields))
         self.message_json.append(stored)

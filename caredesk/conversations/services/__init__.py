@@ -13,7 +13,6 @@ from caredesk.conversations.services.messages import (
     care_message_send,
     conversation_create,
     customer_message_add,
-    message_new,
     note_add,
     reply_send,
 )
@@ -49,7 +48,6 @@ __all__ = [
     "conversation_transfer",
     "conversations_close_resolved",
     "customer_message_add",
-    "message_new",
     "note_add",
     "rating_submit",
     "reply_send",

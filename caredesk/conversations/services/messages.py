@@ -52,37 +52,6 @@ def _check_attachments(files: Sequence[UploadedFile]) -> None:
 _plain_html = lru_cache(maxsize=32768)(text_to_html)
 
 
-def message_new(
-    *,
-    conversation: Conversation,
-    direction: Direction,
-    text: str,
-    author: User | None,
-    channel: str,
-    at: datetime,
-    html: str = "",
-    external_id: str = "",
-    findings: list[dict[str, Any]] | None = None,
-    reading: dict[str, Any] | None = None,
-) -> Message:
-    """The unsaved message row (cleaned text, its HTML, the reading found before the write, as
-    stored); the services save it."""
-    return Message(
-        **message_values(
-            conversation=conversation,
-            direction=direction,
-            text=text,
-            author=author,
-            channel=channel,
-            at=at,
-            html=html,
-            external_id=external_id,
-            findings=findings,
-            reading=reading,
-        )
-    )
-
-
 def message_values(
     *,
     conversation: Conversation,
@@ -96,8 +65,9 @@ def message_values(
     findings: list[dict[str, Any]] | None = None,
     reading: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`message_new`'s fields by name: the demo's bulk path inserts millions of rows from them
-    without building a model instance per row."""
+    """A new message's fields by name (cleaned text, its HTML, the reading found before the
+    write, as stored): the services build the row from them, and the demo's bulk path inserts
+    millions of rows from them without building a model instance per row."""
     return {
         "conversation": conversation,
         "direction": direction,
@@ -126,17 +96,19 @@ def _message_create(
     findings: list[dict[str, Any]] | None = None,
     found: Reading | None = None,
 ) -> Message:
-    message = message_new(
-        conversation=conversation,
-        direction=direction,
-        text=text,
-        html=html,
-        author=author,
-        channel=channel,
-        external_id=external_id,
-        at=at or timezone.now(),
-        findings=findings,
-        reading=found.to_dict() if found is not None else None,
+    message = Message(
+        **message_values(
+            conversation=conversation,
+            direction=direction,
+            text=text,
+            html=html,
+            author=author,
+            channel=channel,
+            external_id=external_id,
+            at=at or timezone.now(),
+            findings=findings,
+            reading=found.to_dict() if found is not None else None,
+        )
     )
     message.save(force_insert=True)
     for f in attachments:
