@@ -92,6 +92,13 @@ def _is_prefix(terms: Sequence[str], i: int) -> bool:
     return i == len(terms) - 1 and len(terms[i]) >= MIN_PREFIX
 
 
+def last_word_whole(query: str) -> str:
+    """The query's last word when it is too short to be read as a prefix (so it is matched as
+    a whole word: the page says so), else ""."""
+    terms = search_terms(query)
+    return terms[-1] if terms and not _is_prefix(terms, len(terms) - 1) else ""
+
+
 def _match(table: str, column: str, term: str, *, prefix: bool) -> tuple[str, list[str]]:
     """SQL selecting the ids of `table` whose `column` holds `term` (and its parameters). Only
     this module's constant names are formatted in; the term is always a parameter."""
