@@ -78,11 +78,15 @@ def _column_deltas(into: Deltas, add: dict[str, Any], remove: dict[str, Any]) ->
                 into[column] = into.get(column, 0) + sign
 
 
+def _row_add(row: RollupSums, deltas: Deltas) -> None:
+    for column, delta in deltas.items():
+        setattr(row, column, getattr(row, column) + delta)
+
+
 def _row_apply(row: RollupSums, add: dict[str, Any], remove: dict[str, Any]) -> None:
     deltas: Deltas = {}
     _column_deltas(deltas, add, remove)
-    for column, delta in deltas.items():
-        setattr(row, column, getattr(row, column) + delta)
+    _row_add(row, deltas)
 
 
 def _is_empty(row: RollupSums) -> bool:
@@ -121,8 +125,7 @@ def _rows_write(changes: Changes) -> None:
         model, fields = TABLES[table]
         lookup = {"day": parse_day(day), **dict(zip(fields, key, strict=True))}
         row = _locked(model, lookup, model(**lookup))
-        for column, delta in moved.items():
-            setattr(row, column, getattr(row, column) + delta)
+        _row_add(row, moved)
         if _is_empty(row):
             row.delete()
         else:
