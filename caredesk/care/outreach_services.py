@@ -19,7 +19,7 @@ from django.utils import timezone
 from caredesk.care import outreach
 from caredesk.care.models import OutreachOutcome, OutreachReason, OutreachTask
 from caredesk.conversations import lifecycle, queue
-from caredesk.conversations.events import plan_record
+from caredesk.conversations.events import plan_record, plans_record
 from caredesk.conversations.models import Conversation
 from caredesk.customers.models import Customer
 from caredesk.people.models import Agent, Presence
@@ -27,85 +27,124 @@ from caredesk.people.selectors import may_manage_teams
 from caredesk.text import clean_text
 
 NOTE_MAX_CHARS = 2000
-_KEYS_PER_QUERY = 500
+# Findings recorded per transaction: short enough not to hold SQLite's write lock for long
+# while the desk is in use; the demo seed passes a larger batch.
+SWEEP_BATCH = 100
 
 
-def outreach_sweep(*, at: datetime | None = None) -> int:
-    """Run every rule and record each new finding; returns how many were recorded."""
+def outreach_sweep(*, at: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
+    """Run every rule and record each new finding, `batch` findings per transaction; returns
+    how many were recorded."""
     now = at or timezone.now()
     found = outreach.findings(at=now)
-    keys = [f.key for f in found]
-    known: set[str] = set()
-    for i in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = keys[i : i + _KEYS_PER_QUERY]
-        known.update(OutreachReason.objects.filter(key__in=chunk).values_list("key", flat=True))
     recorded = 0
-    for finding in found:
-        if finding.key not in known and outreach_mark(finding=finding, at=now) is not None:
-            recorded += 1
+    for i in range(0, len(found), batch):
+        recorded += len(outreach_mark_many(found[i : i + batch], at=now))
     return recorded
 
 
-def outreach_agent_for(conversation: Conversation) -> Agent | None:
+Loads = dict[int, list[tuple[Agent, int]]]
+
+
+def outreach_agent_for(conversation: Conversation, *, loads: Loads | None = None) -> Agent | None:
     """Who reaches out: the conversation's owner, else the least-loaded agent of its team (the
     queue's measure: open conversations against capacity, online agents first); None when it
-    has no team with an active agent (the leads see it unassigned)."""
+    has no team with an active agent (the leads see it unassigned). `loads`: the teams' loads
+    already counted in this transaction (they do not change while findings are recorded)."""
     owner = conversation.owner
     if owner is not None and owner.user.is_active:
         return owner
-    if conversation.team is None:
+    team = conversation.team
+    if team is None:
         return None
-    loads = [(a, load) for a, load in queue.agent_loads(conversation.team) if a.user.is_active]
-    if not loads:
+    if loads is None or team.pk not in loads:
+        counted = queue.agent_loads(team)
+        if loads is not None:
+            loads[team.pk] = counted
+    else:
+        counted = loads[team.pk]
+    active = [(a, load) for a, load in counted if a.user.is_active]
+    if not active:
         return None
-    loads.sort(
+    active.sort(
         key=lambda row: (
             row[0].presence != Presence.ONLINE,
             row[1] / max(row[0].capacity, 1),
             row[0].pk,
         )
     )
-    return loads[0][0]
+    return active[0][0]
+
+
+def outreach_mark(*, finding: outreach.Finding, at: datetime) -> OutreachReason | None:
+    """Record one finding (see `outreach_mark_many`); None if it was recorded before."""
+    made = outreach_mark_many([finding], at=at)
+    return made[0] if made else None
 
 
 @transaction.atomic
-def outreach_mark(*, finding: outreach.Finding, at: datetime) -> OutreachReason | None:
-    """Record one finding: it joins the customer's open outreach task, or opens one for the
-    agent `outreach_agent_for` names, with an AT_RISK event on its conversation. None if this
-    finding was recorded before."""
-    customer = Customer.objects.select_for_update().get(pk=finding.customer_id)
-    if OutreachReason.objects.filter(key=finding.key).exists():
-        return None
-    conversation = Conversation.objects.select_related("owner__user", "team").get(
-        pk=finding.conversation_id
-    )
-    task = OutreachTask.objects.filter(customer=customer, outcome="").first()
-    if task is None:
-        task = OutreachTask(
-            customer=customer,
-            conversation=conversation,
-            agent=outreach_agent_for(conversation),
-            opened_at=at,
+def outreach_mark_many(findings: list[outreach.Finding], *, at: datetime) -> list[OutreachReason]:
+    """Record findings in one transaction: each joins its customer's open outreach task, or
+    opens one for the agent `outreach_agent_for` names, with an AT_RISK event on its
+    conversation. Findings recorded before (or twice in the list) are skipped. The customers'
+    rows are locked first, in order: a concurrent sweep waits instead of opening a second task."""
+    customer_ids = sorted({f.customer_id for f in findings})
+    list(Customer.objects.select_for_update().filter(pk__in=customer_ids).values_list("pk"))
+    known = set(
+        OutreachReason.objects.filter(key__in=[f.key for f in findings]).values_list(
+            "key", flat=True
         )
-        task.full_clean()
-        task.save()
-    (event,) = plan_record(
+    )
+    todo: dict[str, outreach.Finding] = {}
+    for finding in findings:
+        if finding.key not in known:
+            todo.setdefault(finding.key, finding)
+    if not todo:
+        return []
+    conversations = Conversation.objects.select_related("owner__user", "team").in_bulk(
+        {f.conversation_id for f in todo.values()}
+    )
+    tasks = {
+        t.customer_id: t
+        for t in OutreachTask.objects.filter(customer_id__in=customer_ids, outcome="")
+    }
+    loads: Loads = {}
+    opened = []
+    for finding in todo.values():
+        if finding.customer_id not in tasks:
+            conversation = conversations[finding.conversation_id]
+            task = OutreachTask(
+                customer_id=finding.customer_id,
+                conversation=conversation,
+                agent=outreach_agent_for(conversation, loads=loads),
+                opened_at=at,
+            )
+            tasks[finding.customer_id] = task
+            opened.append(task)
+    OutreachTask.objects.bulk_create(opened)
+    plans = [
         lifecycle.at_risk(
-            conversation, rule=finding.rule, reason=finding.reason, task=task.pk, at=at
+            conversations[f.conversation_id],
+            rule=f.rule,
+            reason=f.reason,
+            task=tasks[f.customer_id].pk,
+            at=at,
         )
-    )
-    reason = OutreachReason(
-        task=task,
-        rule=finding.rule,
-        key=finding.key,
-        reason=finding.reason[:300],
-        conversation=conversation,
-        event=event,
-        created_at=at,
-    )
-    reason.full_clean()
-    reason.save()
-    return reason
+        for f in todo.values()
+    ]
+    reasons = [
+        OutreachReason(
+            task=tasks[f.customer_id],
+            rule=f.rule,
+            key=f.key,
+            reason=f.reason[:300],
+            conversation=conversations[f.conversation_id],
+            event=event,
+            created_at=at,
+        )
+        for f, (event,) in zip(todo.values(), plans_record(plans), strict=True)
+    ]
+    return OutreachReason.objects.bulk_create(reasons)
 
 
 @transaction.atomic

@@ -34,13 +34,13 @@ from caredesk.conversations.models import (
 from caredesk.conversations.services.messages import message_values
 from caredesk.customers.models import Customer
 from caredesk.demo import steps as s
-from caredesk.demo.rows import Serialised, Table, sequences_reset
 from caredesk.demo.writer import Writer
 from caredesk.empathy.coaching import RuleSet
 from caredesk.empathy.coaching.context import CoachContext, Cuts, context_key, customer_heard
 from caredesk.empathy.coaching.learned import LONG_CUSTOMER_WORDS
 from caredesk.empathy.types import Reading
 from caredesk.people.models import Agent, Team
+from caredesk.rows import Serialised, Table, sequences_reset
 from caredesk.text import clean_body, clean_line, clean_subject, clean_text
 
 _UNREAD = object()

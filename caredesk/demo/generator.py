@@ -43,7 +43,6 @@ from caredesk.demo.fast import agent_teams_of
 from caredesk.demo.load import bulk_load
 from caredesk.demo.maker import FAST_BATCH, Job, Rows, made, renumbered, stories
 from caredesk.demo.process import made_elsewhere
-from caredesk.demo.rows import Table, sequences_reset
 from caredesk.demo.slow import SlowWriter
 from caredesk.demo.steps import Story
 from caredesk.demo.story import Cast, CustomerSpec, Storyteller
@@ -51,6 +50,7 @@ from caredesk.insights import rollup
 from caredesk.insights.tasks import rollup_event_task
 from caredesk.knowledge.models import Article
 from caredesk.people.models import Agent, Presence, Role, Team, User
+from caredesk.rows import Table, sequences_reset
 
 DEMO_DOMAIN = "demo.caredesk.test"
 DEMO_PASSWORD = "caredesk-demo"
@@ -62,6 +62,8 @@ CUSTOMER_TLD = ".example"
 # Messages the refine engine reads at once at seed time: larger batches are faster per message.
 REFINE_BATCH = 128
 TEXT_POOL = 6  # variants per kind of text in fast mode; each is read by the engine once
+# Outreach findings recorded per transaction by the seed: nobody else is writing yet.
+SWEEP_BATCH = 2000
 # Billing: the demo agent and two colleagues; Technical: the demo agent and three more.
 TEAM_MEMBERS = {texts.BILLING: (0, 1, 2), texts.TECHNICAL: (0, 3, 4, 5)}
 PRESENCES = (
@@ -341,7 +343,7 @@ def demo_seed(
     # The customers the stories left unhappy and silent get their outreach tasks, as the
     # periodic at-risk check would give them: the leads' at-risk list is not empty on day one.
     with jobs.held(rollup_event_task):  # the rollups are rebuilt whole just below
-        outreach_sweep(at=now)
+        outreach_sweep(at=now, batch=SWEEP_BATCH)
     # The bulk path publishes no events, and a reset removed conversations the rollups still
     # count: recount them last, so the dashboards show the demo at once, not after a sweep.
     rollup.rollups_rebuild()

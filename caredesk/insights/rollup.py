@@ -49,6 +49,7 @@ from caredesk.insights.models import (
     RollupSums,
     TeamRollup,
 )
+from caredesk.rows import Table, sequences_reset
 
 STATE = "events"
 BATCH = 2000
@@ -392,6 +393,8 @@ def _coach_sum(coach: dict[tuple[str, int, str], int], coaching: Coaching) -> No
 def _rebuild_write(
     sums: dict[tuple[str, Key], dict[str, Any]], coach: dict[tuple[str, int, str], int]
 ) -> None:
+    """Insert the rebuilt rows with the driver's executemany (`rows.Table`): tens of thousands
+    of rows of some sixty columns each, where `bulk_create` spent most of the rebuild."""
     for model, fields in TABLES:
         rows: dict[tuple[str, tuple[Any, ...]], RollupRow] = {}
         for (day, key), total in sums.items():
@@ -399,16 +402,26 @@ def _rebuild_write(
             if at not in rows:
                 rows[at] = model(day=parse_day(day), **dict(zip(fields, at[1], strict=True)))
             _row_apply(rows[at], total, {})
-        kept: list[Any] = [r for r in rows.values() if not _is_empty(r)]  # mypy: rows of `model`
-        model.objects.bulk_create(kept, batch_size=500)
-    CoachDay.objects.bulk_create(
+        _instances_insert(model, [r for r in rows.values() if not _is_empty(r)])
+    _instances_insert(
+        CoachDay,
         [
             CoachDay(day=parse_day(day), author_id=author, category=category, replies=n)
             for (day, author, category), n in sorted(coach.items())
             if n
         ],
-        batch_size=500,
     )
+
+
+def _instances_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Insert unsaved instances in order, their ids counted on from the table's highest."""
+    table = Table(model)
+    first = table.next_id()
+    for pk, obj in enumerate(objs, start=first):
+        obj.pk = pk
+        table.add_instance(obj)
+    table.insert()
+    sequences_reset([table])
 
 
 def rollups_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
@@ -423,22 +436,22 @@ def rollups_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
         for model, _ in TABLES:
             model.objects.all().delete()
     ids = list(Conversation.objects.order_by("pk").values_list("pk", flat=True))
+    table = Table(ConversationFact)
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        rows = []
         for facts in facts_for(batch):
-            rows.append(
-                ConversationFact(
-                    conversation_id=facts.conversation,
-                    key=list(facts.key),
-                    contribution=facts.contribution,
-                    coaching=facts.coaching,
+            table.add(
+                {
+                    "conversation_id": facts.conversation,
+                    "key": list(facts.key),
+                    "contribution": facts.contribution,
+                    "coaching": facts.coaching,
                     **facts.totals,
-                )
+                }
             )
             _rebuild_sum(sums, facts)
             _coach_sum(coach, facts.coaching)
-        ConversationFact.objects.bulk_create(rows, batch_size=500)
+        table.insert()
         if progress is not None:
             progress(len(batch))
     _rebuild_write(sums, coach)

@@ -300,3 +300,33 @@ def test_no_team_no_owner_leaves_the_task_for_the_leads() -> None:
         run_twice()
     assert tasks() == [(conversation.customer_id, None, ["long_wait"])]
     assert Conversation.objects.get(pk=conversation.pk).owner is None
+
+
+def _swept_state() -> tuple[list[tuple[int, int | None, list[str]]], list[dict[str, Any]]]:
+    return tasks(), [d for _, d in at_risk_events()]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 500])
+def test_a_batch_records_what_one_at_a_time_would(team: Team, agent: Agent, batch: int) -> None:
+    """Findings recorded together (the demo seed's batches) or one per transaction give the same
+    tasks, agents and events; two findings of one customer in one batch share one task."""
+    with time_machine.travel(T0, tick=False) as clock:
+        twice = make_conversation(team=team)  # reopened and rated low: two findings, one task
+        reply_send(conversation=twice, agent=agent, text="Done, changed.", resolve=True)
+        clock.move_to(T0 + timedelta(hours=1))
+        customer_message_add(conversation=twice, text="It still shows the old one.", author=None)
+        reply_send(conversation=twice, agent=agent, text="Fixed now.", resolve=True)
+        rating_submit(conversation=twice, user=twice.customer.user, satisfaction=2, effort=5)
+        waiting = [make_conversation(team=team) for _ in range(3)]  # to the least loaded
+        clock.move_to(T0 + timedelta(hours=50))
+        found = outreach.findings(at=T0 + timedelta(hours=50))
+        assert len({f.customer_id for f in found}) < len(found) == 5
+        assert outreach_sweep(batch=batch) == 5
+        assert outreach_sweep(batch=batch) == 0
+    state = _swept_state()
+    assert len(state[0]) == 4 and len(state[1]) == 5
+    assert {c for c, _ in at_risk_events()} == {twice.pk, *(c.pk for c in waiting)}
+    assert [rules for customer, _, rules in state[0] if customer == twice.customer_id] == [
+        ["reopened", "low_rating"]
+    ]
+    assert {d["task"] for d in state[1]} == set(OutreachTask.objects.values_list("pk", flat=True))

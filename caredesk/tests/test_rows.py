@@ -19,7 +19,7 @@ from caredesk.conversations.tests.factories import (
     RatingFactory,
     make_conversation,
 )
-from caredesk.demo.rows import Serialised, Table, sequences_reset
+from caredesk.rows import Serialised, Table, sequences_reset
 
 pytestmark = pytest.mark.django_db
 
