@@ -82,14 +82,8 @@ def outreach_mark(*, finding: outreach.Finding, at: datetime) -> OutreachReason 
     return made[0] if made else None
 
 
-@transaction.atomic
-def outreach_mark_many(findings: list[outreach.Finding], *, at: datetime) -> list[OutreachReason]:
-    """Record findings in one transaction: each joins its customer's open outreach task, or
-    opens one for the agent `outreach_agent_for` names, with an AT_RISK event on its
-    conversation. Findings recorded before (or twice in the list) are skipped. The customers'
-    rows are locked first, in order: a concurrent sweep waits instead of opening a second task."""
-    customer_ids = sorted({f.customer_id for f in findings})
-    list(Customer.objects.select_for_update().filter(pk__in=customer_ids).values_list("pk"))
+def _findings_new(findings: list[outreach.Finding]) -> dict[str, outreach.Finding]:
+    """The findings not recorded before, each key once, in the order given."""
     known = set(
         OutreachReason.objects.filter(key__in=[f.key for f in findings]).values_list(
             "key", flat=True
@@ -99,14 +93,22 @@ def outreach_mark_many(findings: list[outreach.Finding], *, at: datetime) -> lis
     for finding in findings:
         if finding.key not in known:
             todo.setdefault(finding.key, finding)
-    if not todo:
-        return []
-    conversations = Conversation.objects.select_related("owner__user", "team").in_bulk(
-        {f.conversation_id for f in todo.values()}
-    )
+    return todo
+
+
+def _tasks_for(
+    todo: dict[str, outreach.Finding],
+    conversations: dict[int, Conversation],
+    *,
+    at: datetime,
+) -> dict[int, OutreachTask]:
+    """Each finding's customer's open task: the one they have, or one opened (in bulk) for
+    the agent `outreach_agent_for` names, the teams' loads counted once."""
     tasks = {
         t.customer_id: t
-        for t in OutreachTask.objects.filter(customer_id__in=customer_ids, outcome="")
+        for t in OutreachTask.objects.filter(
+            customer_id__in={f.customer_id for f in todo.values()}, outcome=""
+        )
     }
     loads: Loads = {}
     opened = []
@@ -122,6 +124,24 @@ def outreach_mark_many(findings: list[outreach.Finding], *, at: datetime) -> lis
             tasks[finding.customer_id] = task
             opened.append(task)
     OutreachTask.objects.bulk_create(opened)
+    return tasks
+
+
+@transaction.atomic
+def outreach_mark_many(findings: list[outreach.Finding], *, at: datetime) -> list[OutreachReason]:
+    """Record findings in one transaction: each joins its customer's open outreach task, or
+    opens one for the agent `outreach_agent_for` names, with an AT_RISK event on its
+    conversation. Findings recorded before (or twice in the list) are skipped. The customers'
+    rows are locked first, in order: a concurrent sweep waits instead of opening a second task."""
+    customer_ids = sorted({f.customer_id for f in findings})
+    list(Customer.objects.select_for_update().filter(pk__in=customer_ids).values_list("pk"))
+    todo = _findings_new(findings)
+    if not todo:
+        return []
+    conversations = Conversation.objects.select_related("owner__user", "team").in_bulk(
+        {f.conversation_id for f in todo.values()}
+    )
+    tasks = _tasks_for(todo, conversations, at=at)
     plans = [
         lifecycle.at_risk(
             conversations[f.conversation_id],

@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "caredesk.taskqueue",
             "caredesk.taskaudit",
             "caredesk.text",
+            "caredesk.rows",
         ),
     ),
     # Who works here and for whom; the coach's rules and saved replies.
