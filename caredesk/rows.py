@@ -102,7 +102,8 @@ class Table:
         self.model = model
         self.using = using
         connection = connections[using]
-        fields = list(model._meta.concrete_fields)
+        # A generated column (`Conversation.is_open`) is the database's to write.
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
         self.fields = fields
         self.attnames = [f.attname for f in fields]
         preps = [_field_prep(f, connection) for f in fields]

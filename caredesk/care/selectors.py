@@ -145,7 +145,7 @@ def sla_due_ids(*, at: datetime) -> list[int]:
     decides again under the lock)."""
     teams = team_sla(SlaPolicy.objects.values_list("team_id", flat=True).distinct())
     conversations = list(
-        Conversation.objects.filter(status__in=NOT_DONE_STATUSES, team_id__in=list(teams))
+        Conversation.objects.filter(is_open=True, team_id__in=list(teams))
         .only("pk", "team_id", "owner_id", "severity", "created_at", "status")
         .order_by("pk")[:SWEEP_LIMIT]
     )

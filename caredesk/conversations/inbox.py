@@ -8,12 +8,8 @@ conversation gets its one event and its own checks.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -21,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from caredesk.conversations import queue, services
+from caredesk.conversations import keyset, queue, services
 from caredesk.conversations.models import ACTIVE_STATUSES, Conversation, SavedView
 from caredesk.conversations.selectors import conversations_visible_to, inbox_queryset
 from caredesk.people.models import Agent, Team, User
@@ -191,7 +187,7 @@ def conversations_bulk_change(*, agent: Agent, ids: list[int], change: BulkChang
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # a tab says "1000+" rather than count a big team's whole backlog
-QUEUE_ORDER = ("-band", "queued_at", "pk")
+QUEUE_ORDER = queue.QUEUE_ORDER
 VIEW_ORDER = {
     "mine": ("-last_message_at", "-pk"),
     "team": ("-last_message_at", "-pk"),
@@ -213,75 +209,29 @@ def view_order(view: str, sort: str) -> tuple[str, ...]:
     return SORTS[sort][1] if sort in SORTS else VIEW_ORDER[view]
 
 
-@dataclass(frozen=True)
-class InboxPage:
-    rows: list[Conversation]
-    start: int  # the place of the first row in the whole view, from 1
-    next_cursor: str  # empty on the last page
-    first: bool  # no cursor was given: the top of the view
+InboxPage = keyset.Page
 
 
-def _value(row: Conversation, field: str) -> Any:
-    value = getattr(row, field)
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _encode(order: tuple[str, ...], row: Conversation, start: int) -> str:
-    values = [_value(row, f.lstrip("-")) for f in order]
-    raw = json.dumps([",".join(order), start, values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str, order: tuple[str, ...]) -> tuple[int, list[Any]] | None:
-    """The place and key values a cursor stands for; None for one we did not give out for this
-    order (the view then starts at the top, never an error page)."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor[:2000] + "=" * (-len(cursor[:2000]) % 4))
-        key, start, values = json.loads(raw)
-        if key != ",".join(order) or not isinstance(start, int) or len(values) != len(order):
-            return None
-        parsed: list[Any] = []
-        for field, value in zip(order, values, strict=True):
-            name = field.lstrip("-")
-            if name.endswith("_at"):
-                moment = datetime.fromisoformat(value)
-                if moment.tzinfo is None:
-                    return None
-                parsed.append(moment)
-            elif isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62:
-                parsed.append(value)
-            else:
-                return None
-        return max(1, min(start, 10**9)), parsed
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        return None
-
-
-def _after(order: tuple[str, ...], values: list[Any]) -> Q:
-    """Rows after the given key values in `order`: (a > x) or (a = x and b > y) or …"""
-    after, same = Q(pk__in=[]), Q()
-    for field, value in zip(order, values, strict=True):
-        name = field.lstrip("-")
-        after |= same & Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
-        same &= Q(**{name: value})
-    return after
+def view_parts(agent: Agent, view: str, *, now: datetime) -> list[keyset.Part]:
+    """How `keyset.page` reads a view whose order no single index gives: the queue by band;
+    the team view one team at a time (each walked along conv_team_open)."""
+    if view == "queue":
+        return queue.queue_parts(now)
+    if view == "team":
+        return [keyset.Part(Q(team_id=t)) for t in agent.teams.values_list("pk", flat=True)]
+    return []
 
 
 def inbox_page(
-    qs: QuerySet[Conversation], order: tuple[str, ...], cursor: str, *, limit: int = PAGE_SIZE
+    qs: QuerySet[Conversation],
+    order: tuple[str, ...],
+    cursor: str,
+    *,
+    limit: int = PAGE_SIZE,
+    parts: list[keyset.Part] | None = None,
 ) -> InboxPage:
-    """One page by keyset (never OFFSET): what a page costs does not grow with how far the agent
-    has paged, and a row written meanwhile never repeats or hides another."""
-    decoded = _decode(cursor, order) if cursor else None
-    start = 1
-    if decoded is not None:
-        start, values = decoded
-        qs = qs.filter(_after(order, values))
-    rows = list(qs.order_by(*order)[: limit + 1])
-    shown = rows[:limit]
-    more = len(rows) > limit
-    next_cursor = _encode(order, shown[-1], start + len(shown)) if more else ""
-    return InboxPage(shown, start, next_cursor, first=decoded is None)
+    """One page by keyset (never OFFSET); see `keyset.page`."""
+    return keyset.page(qs, order, cursor, limit=limit, parts=parts or ())
 
 
 def queue_page_entries(page: InboxPage, *, now: datetime) -> list[queue.QueueEntry]:

@@ -28,6 +28,7 @@ from caredesk.conversations.inbox import (
     saved_view_save,
     saved_views_of,
     view_order,
+    view_parts,
     view_queryset,
 )
 from caredesk.conversations.inbox_forms import BulkForm, InboxFilterForm, SavedViewForm
@@ -63,6 +64,7 @@ def inbox(request: AgentRequest, view: str = "queue") -> HttpResponse:
         qs.select_related("customer", "owner__user", "team").prefetch_related("tags"),
         view_order(view, filters.sort),
         request.GET.get("after", ""),
+        parts=view_parts(agent, view, now=now),
     )
     saved = list(saved_views_of(agent))
     context: dict[str, Any] = {

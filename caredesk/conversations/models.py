@@ -54,6 +54,16 @@ class Conversation(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
     subject = models.CharField(max_length=200)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
+    # Derived by the database from `status`, never written: "not done" as one column, so the
+    # inbox's partial indexes below (WHERE is_open) are walked in page order. SQLite uses a
+    # partial index on `status IN (...)` only for literal values, and Django binds them.
+    # Stored on PostgreSQL, virtual on SQLite (migration 0019: adding a stored column there
+    # would rebuild the table and its search index).
+    is_open = models.GeneratedField(
+        expression=models.Q(status__in=NOT_DONE_STATUSES),  # type: ignore[arg-type]  # a Q works
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.NORMAL)
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
@@ -94,8 +104,23 @@ class Conversation(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "owner", "severity", "queued_at"], name="conv_queue"),
-            models.Index(fields=["owner", "status", "last_message_at"], name="conv_owner"),
-            models.Index(fields=["team", "status", "last_message_at"], name="conv_team"),
+            # Partial: only open rows, and `WHERE is_open` (no parameter) always matches.
+            models.Index(
+                fields=["owner", "last_message_at"],
+                condition=models.Q(is_open=True),
+                name="conv_owner_open",
+            ),
+            models.Index(
+                fields=["team", "last_message_at"],
+                condition=models.Q(is_open=True),
+                name="conv_team_open",
+            ),
+            # The fair queue, one band at a time (`queue.queue_parts`).
+            models.Index(
+                fields=["severity", "queued_at"],
+                condition=models.Q(is_open=True, owner__isnull=True),
+                name="conv_queue_open",
+            ),
             models.Index(fields=["customer", "created_at"], name="conv_customer"),
             models.Index(fields=["created_at"], name="conv_created"),
         ]

@@ -15,7 +15,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from caredesk.conversations import lifecycle
+from caredesk.conversations import keyset, lifecycle
 from caredesk.conversations.events import plan_record
 from caredesk.conversations.models import (
     ACTIVE_STATUSES,
@@ -24,6 +24,7 @@ from caredesk.conversations.models import (
     Event,
     EventKind,
     Severity,
+    Status,
 )
 from caredesk.people.models import ESCALATING_SIGNALS, Agent, Presence, Team
 from caredesk.people.selectors import open_to_every_agent
@@ -55,17 +56,51 @@ def _band(now: datetime) -> Case:
     )
 
 
+QUEUE_ORDER = ("-band", "queued_at", "pk")
+
+
 def queue_queryset(
     *, teams: list[Team] | None = None, now: datetime | None = None
 ) -> QuerySet[Conversation]:
-    """Unowned, active conversations in queue order. `teams=None` means every team."""
+    """Unowned, active conversations in queue order. `teams=None` means every team.
+
+    Active is said as open and not waiting on the customer, so the conv_queue_open index
+    (WHERE is_open AND owner_id IS NULL) serves `queue_parts`; a page reads it with
+    `queue_page`, never by sorting the whole queue."""
     now = now or timezone.now()
     qs = Conversation.objects.filter(
-        owner__isnull=True, status__in=ACTIVE_STATUSES, merged_into__isnull=True
-    )
+        owner__isnull=True, is_open=True, merged_into__isnull=True
+    ).exclude(status=Status.WAITING_ON_CUSTOMER)
     if teams is not None:  # escalated by risk: every agent's to take, in its fair place
         qs = qs.filter(Q(team__in=teams) | Q(team__isnull=True) | open_to_every_agent())
-    return qs.annotate(band=_band(now)).order_by("-band", "queued_at", "pk")
+    return qs.annotate(band=_band(now)).order_by(*QUEUE_ORDER)
+
+
+def queue_parts(now: datetime) -> list[keyset.Part]:
+    """The queue cut into parts of one band each: a severity and, below the cap, how long it has
+    waited as `_band` counts it (whole days of `AGING_HOURS`, 0 to 2), each in arrival order
+    along conv_queue_open. Ages that give a severity the same band are one part."""
+    day = timedelta(hours=AGING_HOURS)
+    parts = []
+    for severity in Severity:
+        if severity > AGING_CAP:  # only urgent risks rank above the cap, and never age
+            bands = [int(severity)] * 3
+        else:
+            bands = [min(severity + aged, AGING_CAP) for aged in range(3)]
+        for band in sorted(set(bands)):
+            aged = [a for a, b in enumerate(bands) if b == band]  # consecutive days
+            age = Q(queued_at__lte=now - aged[0] * day) if aged[0] else Q()
+            if aged[-1] < 2:
+                age &= Q(queued_at__gt=now - (aged[-1] + 1) * day)
+            parts.append(keyset.Part(Q(severity=severity) & age, {"band": int(band)}))
+    return parts
+
+
+def queue_page(
+    qs: QuerySet[Conversation], cursor: str = "", *, limit: int, now: datetime
+) -> keyset.Page:
+    """A page of a queue queryset (filters may narrow it) in the fair order, by parts."""
+    return keyset.page(qs, QUEUE_ORDER, cursor, limit=limit, parts=queue_parts(now))
 
 
 def queue_for_agent(agent: Agent, now: datetime | None = None) -> QuerySet[Conversation]:
@@ -115,12 +150,13 @@ def explain(conversation: Conversation, band: int, position: int, now: datetime)
 
 
 def queue_entries(
-    qs: QuerySet[Conversation], *, limit: int = 50, offset: int = 0, now: datetime | None = None
+    qs: QuerySet[Conversation], *, limit: int = 50, now: datetime | None = None
 ) -> list[QueueEntry]:
+    """The first `limit` of a queue queryset, each with its place and the reason for it."""
     now = now or timezone.now()
-    rows = list(qs.select_related("customer", "team")[offset : offset + limit])
+    rows = queue_page(qs.select_related("customer", "team"), limit=limit, now=now).rows
     entries = []
-    for i, c in enumerate(rows, start=offset + 1):
+    for i, c in enumerate(rows, start=1):
         band: int = c.band  # type: ignore[attr-defined]  # annotated by queue_queryset
         entries.append(QueueEntry(c, i, band, explain(c, band, i, now)))
     return entries
@@ -199,7 +235,8 @@ def take_next(*, agent: Agent, at: datetime | None = None) -> Conversation | Non
     """
     now = at or timezone.now()
     for _attempt in range(5):
-        candidates = list(queue_for_agent(agent, now).values_list("pk", flat=True)[:20])
+        waiting = queue_for_agent(agent, now).only("pk", "queued_at")
+        candidates = [c.pk for c in queue_page(waiting, limit=20, now=now).rows]
         if not candidates:
             return None
         for pk in candidates:

@@ -11,7 +11,6 @@ from django.db.models import CharField, Count, Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Concat, NullIf, Substr, Trim
 
 from caredesk.conversations.models import (
-    NOT_DONE_STATUSES,
     Attachment,
     Conversation,
     Direction,
@@ -76,23 +75,26 @@ def _with_latest_message(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
 def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:
     """The non-queue inbox views; the queue has its own order in `queue.py`.
 
-    "Mine" and "waiting" need no visibility check (an agent always sees what they own), and a
-    positive status list lets the (owner, status, last_message_at) index do the work.
+    "Mine" and "waiting" need no visibility check (an agent always sees what they own). Each
+    filters on `is_open` (an equality), so the (owner or team, is_open, last_message_at) index
+    is walked in the page's order and a page reads about as many rows as it shows.
     """
     if view == "mine":
         return Conversation.objects.filter(
-            owner=agent, status__in=NOT_DONE_STATUSES, merged_into__isnull=True
+            owner=agent, is_open=True, merged_into__isnull=True
         ).order_by("-last_message_at")
     if view == "waiting":
-        return Conversation.objects.filter(
-            owner=agent, status__in=(Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_US)
-        ).order_by("last_message_at")
+        # Open and not new or open: waiting on one side. Said as an exclusion because SQLite
+        # would take `status IN (two waiting states)` to conv_queue and sort the rows.
+        return (
+            Conversation.objects.filter(owner=agent, is_open=True)
+            .exclude(status__in=(Status.NEW, Status.OPEN))
+            .order_by("last_message_at")
+        )
     if view == "team":
         return (
             conversations_visible_to(agent.user)
-            .filter(
-                team__in=agent.teams.all(), status__in=NOT_DONE_STATUSES, merged_into__isnull=True
-            )
+            .filter(team__in=agent.teams.all(), is_open=True, merged_into__isnull=True)
             .order_by("-last_message_at")
         )
     raise ValueError(f"unknown inbox view {view!r}")
@@ -259,9 +261,7 @@ def customer_stats(customer: Customer) -> CustomerStats:
         .order_by("-created_at", "-pk")
         .first()
     )
-    open_risks = list(
-        mine.filter(status__in=NOT_DONE_STATUSES).exclude(risk_signal="").order_by("-pk")[:5]
-    )
+    open_risks = list(mine.filter(is_open=True).exclude(risk_signal="").order_by("-pk")[:5])
     at_risk = (
         Event.objects.filter(conversation__customer=customer, kind=EventKind.AT_RISK)
         .order_by("-created_at", "-pk")

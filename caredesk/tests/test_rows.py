@@ -53,6 +53,7 @@ def _django(obj: models.Model) -> tuple[Any, ...]:
     return tuple(
         _plain(f.get_db_prep_save(getattr(obj, f.attname), connection))
         for f in type(obj)._meta.concrete_fields
+        if not f.generated
     )
 
 

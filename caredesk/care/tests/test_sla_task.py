@@ -168,8 +168,7 @@ def test_a_silent_owner_gives_the_conversation_back_to_the_queue_once(
             )
         ]
         assert conversation.pk in [
-            e.conversation.pk
-            for e in queue.queue_entries(queue.queue_for_agent(agent), offset=0, limit=50)
+            e.conversation.pk for e in queue.queue_entries(queue.queue_for_agent(agent), limit=50)
         ]
     assert sla_mails() == []
 

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from caredesk.conftest import login
-from caredesk.conversations import queue
+from caredesk.conversations import keyset, queue
 from caredesk.conversations.inbox import (
     BulkChange,
     InboxFilters,
@@ -23,6 +24,7 @@ from caredesk.conversations.inbox import (
     inbox_page,
     saved_view_save,
     view_order,
+    view_parts,
     view_queryset,
 )
 from caredesk.conversations.models import (
@@ -246,7 +248,9 @@ def test_bulk_over_http_reports_and_goes_back_to_the_view(agent: Agent, team: Te
 
 @pytest.mark.parametrize(
     ("path", "pinned"),
-    [("/desk/", 14), ("/desk/mine/", 14), ("/desk/team/", 14), ("/desk/waiting/", 14)],
+    # The queue reads its bands in 7 parts (`queue.queue_parts`), the team view asks for the
+    # agent's teams: each part is one short walk of an index, however long the queue.
+    [("/desk/", 20), ("/desk/mine/", 14), ("/desk/team/", 15), ("/desk/waiting/", 14)],
 )
 def test_query_counts_per_inbox_are_pinned(
     agent: Agent, team: Team, path: str, pinned: int
@@ -276,3 +280,29 @@ def test_query_counts_per_inbox_are_pinned(
     for name in ("A", "B", "C"):  # each saved view adds its one (bounded) count
         saved_view_save(agent=agent, name=name, view="team", query="tag=a&severity=2")
     assert queries() == pinned + 3
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+@pytest.mark.parametrize("view", ["mine", "waiting", "team"])
+def test_the_agents_views_walk_an_index_in_page_order(agent: Agent, team: Team, view: str) -> None:
+    """A page reads about as many rows as it shows: the view's filter is an equality on
+    `is_open` (never `status IN (...)`, which SQLite cannot walk in order with bound values), so
+    no page sorts every open conversation of an agent or team."""
+    for c in _mine(agent, team, 3):
+        reply_send(conversation=c, agent=agent, text="We are on it.", resolve=False)
+    now = timezone.now()
+    qs, order = view_queryset(agent, view, now=now), view_order(view, "")
+    parts = view_parts(agent, view, now=now) or [keyset.Part(Q())]
+    for part in parts:
+        assert_walks(qs.filter(part.filter).order_by(*order)[:51])
+    assert len(inbox_page(qs, order, "", parts=parts).rows) == 3
+
+
+def assert_walks(qs: Any) -> None:
+    """SQLite reads the page along one of the partial indexes, in order (no sort)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+    assert "_open" in plan, plan

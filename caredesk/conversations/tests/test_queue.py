@@ -116,3 +116,27 @@ def test_auto_assignment_balances_load_capacity_and_presence(team: Team) -> None
     x.presence = Presence.AWAY
     x.save()
     assert make_conversation(team=team).owner == y
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pages_read_by_band_follow_the_whole_queues_order(team: Team, seed: int) -> None:
+    """`queue_page` reads the queue one band at a time and merges: page after page, it gives
+    exactly the order of sorting the whole queue, at the aging boundaries and on ties too."""
+    now = timezone.now()
+    rng = random.Random(seed)
+    day = timedelta(hours=queue.AGING_HOURS)
+    ages = [timedelta(0), day, 2 * day, day - timedelta(seconds=1), 3 * day, timedelta(hours=5)]
+    for _ in range(30):
+        at = now - rng.choice(ages) - timedelta(minutes=rng.choice([0, 0, 7]))
+        make_conversation(team=team, severity=rng.choice(list(Severity)), at=at)
+    whole = order(now)
+    paged: list[int] = []
+    cursor = ""
+    while True:
+        page = queue.queue_page(queue.queue_queryset(now=now), cursor, limit=7, now=now)
+        paged += [c.pk for c in page.rows]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert paged == whole and len(whole) == 30
+    assert [e.conversation.pk for e in queue.queue_entries(queue.queue_queryset(now=now))] == whole
