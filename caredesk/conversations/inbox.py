@@ -8,6 +8,7 @@ conversation gets its one event and its own checks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -187,7 +188,6 @@ def conversations_bulk_change(*, agent: Agent, ids: list[int], change: BulkChang
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # a tab says "1000+" rather than count a big team's whole backlog
-QUEUE_ORDER = queue.QUEUE_ORDER
 VIEW_ORDER = {
     "mine": ("-last_message_at", "-pk"),
     "team": ("-last_message_at", "-pk"),
@@ -205,11 +205,8 @@ def view_queryset(agent: Agent, view: str, *, now: datetime) -> QuerySet[Convers
 def view_order(view: str, sort: str) -> tuple[str, ...]:
     """The queue's fair order always; another view's own order unless the agent chose a sort."""
     if view == "queue":
-        return QUEUE_ORDER
+        return queue.QUEUE_ORDER
     return SORTS[sort][1] if sort in SORTS else VIEW_ORDER[view]
-
-
-InboxPage = keyset.Page
 
 
 def view_parts(agent: Agent, view: str, *, now: datetime) -> list[keyset.Part]:
@@ -228,13 +225,13 @@ def inbox_page(
     cursor: str,
     *,
     limit: int = PAGE_SIZE,
-    parts: list[keyset.Part] | None = None,
-) -> InboxPage:
+    parts: Sequence[keyset.Part] = (),
+) -> keyset.Page:
     """One page by keyset (never OFFSET); see `keyset.page`."""
-    return keyset.page(qs, order, cursor, limit=limit, parts=parts or ())
+    return keyset.page(qs, order, cursor, limit=limit, parts=parts)
 
 
-def queue_page_entries(page: InboxPage, *, now: datetime) -> list[queue.QueueEntry]:
+def queue_page_entries(page: keyset.Page, *, now: datetime) -> list[queue.QueueEntry]:
     """The queue's rows with their place and the plain-words reason for it."""
     entries = []
     for i, c in enumerate(page.rows, start=page.start):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -61,11 +62,12 @@ def inbox(request: AgentRequest, view: str = "queue") -> HttpResponse:
     bases = {key: view_queryset(agent, key, now=now) for key in INBOX_TITLES}
     qs = inbox_filter(bases[view], filters, now=now)
     page = inbox_page(
-        qs.select_related("customer", "owner__user", "team").prefetch_related("tags"),
+        qs.select_related("customer", "owner__user", "team"),
         view_order(view, filters.sort),
         request.GET.get("after", ""),
         parts=view_parts(agent, view, now=now),
     )
+    prefetch_related_objects(page.rows, "tags")
     saved = list(saved_views_of(agent))
     context: dict[str, Any] = {
         "view": view,

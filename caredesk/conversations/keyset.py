@@ -19,7 +19,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet, prefetch_related_objects
+from django.db.models import Model, Q, QuerySet
 
 
 @dataclass(frozen=True)
@@ -130,15 +130,13 @@ def page(
     parts: Sequence[Part] = (),
 ) -> Page:
     """One page by keyset: what a page costs does not grow with how far the agent has paged,
-    and a row written meanwhile never repeats or hides another."""
+    and a row written meanwhile never repeats or hides another. Prefetch on the page's rows
+    afterwards (a prefetch on `qs` would run once per part)."""
     decoded = decode(cursor, order) if cursor else None
     start, values = decoded if decoded is not None else (1, None)
     if parts:
-        lookups = qs._prefetch_related_lookups  # fetched once for the merged page, not per part
-        plain = qs.prefetch_related(None)
-        found = [r for part in parts for r in _part_rows(plain, part, order, values, limit + 1)]
+        found = [r for part in parts for r in _part_rows(qs, part, order, values, limit + 1)]
         rows = ordered(found, order)[: limit + 1]
-        prefetch_related_objects(rows[:limit], *lookups)
     else:
         if values is not None:
             qs = qs.filter(after(order, values))

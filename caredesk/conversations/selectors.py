@@ -76,8 +76,8 @@ def inbox_queryset(agent: Agent, view: str) -> QuerySet[Conversation]:
     """The non-queue inbox views; the queue has its own order in `queue.py`.
 
     "Mine" and "waiting" need no visibility check (an agent always sees what they own). Each
-    filters on `is_open` (an equality), so the (owner or team, is_open, last_message_at) index
-    is walked in the page's order and a page reads about as many rows as it shows.
+    filters on a bare `is_open`, so the partial index (owner or team, last_message_at) WHERE
+    is_open is walked in the page's order and a page reads about as many rows as it shows.
     """
     if view == "mine":
         return Conversation.objects.filter(
