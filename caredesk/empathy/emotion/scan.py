@@ -15,14 +15,16 @@ the empty string, or whose flags are not the default, is scanned in full as befo
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from re import _constants as _sre_constants  # standard library, private
-from re import _parser as _sre_parser
 from typing import Any
 
-_C: Any = _sre_constants
+# The standard library's private regex parser; imported by name because some type stubs ship
+# `re` as one module without these submodules (mypy 1.19's typeshed).
+_sre_parser: Any = importlib.import_module("re._parser")
+_C: Any = importlib.import_module("re._constants")
 _WORD = re.compile(r"\w+")
 _IS_WORD = re.compile(r"\w")
 _BOUNDARY = "\x00"  # stands for \b in a derived prefix; the rule patterns have no NUL literal
